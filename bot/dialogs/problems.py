@@ -1,0 +1,69 @@
+"""Polite explanations of input that could not be used, shown at the top of the same screen.
+
+Handlers store the core error's code and parameters in dialog_data; the screen renders them in
+the person's language and the question is asked again, with nothing they gave before lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram_dialog import DialogManager
+from aiogram_dialog.widgets.text import Text
+
+from bot.i18n import N_, format_number, gettext_
+from bot.widgets import escape
+from core.errors import CoreError
+
+PROBLEM_KEY = "problem"
+
+PROBLEM_TEXTS = {
+    "empty": N_("The message was empty. Please write a few words."),
+    "too_long": N_(
+        "That is too long: {length} characters. Please send at most {limit} characters."
+    ),
+    "not_a_number": N_("Please send only a number, for example 9."),
+    "age_out_of_range": N_("The age must be a number from {low} to {high}."),
+    "grade_out_of_range": N_("The grade must be a number from {low} to {high}."),
+    "invalid_phone": N_(
+        "This does not look like a Kyrgyz phone number. Please send it like 0700 123 456 "
+        "or +996 700 123 456."
+    ),
+    "too_many_files": N_("One request can hold up to {limit} files. The rest were not added."),
+    "not_text": N_(
+        "Please answer with a text message. Stickers, places and files do not fit here."
+    ),
+    "not_supported": N_(
+        "This cannot be added here. Please send text, a photo, a file or a voice message."
+    ),
+    "use_buttons": N_("Please choose one of the buttons below."),
+    "unknown_settlement": N_("This settlement is no longer on the list. Please choose again."),
+}
+
+
+def set_problem(manager: DialogManager, code: str, **params: Any) -> None:
+    manager.dialog_data[PROBLEM_KEY] = {"code": code, "params": params}
+
+
+def set_error(manager: DialogManager, error: CoreError) -> None:
+    set_problem(manager, error.code, **{k: v for k, v in error.params.items() if k != "fields"})
+
+
+def clear_problem(manager: DialogManager) -> None:
+    manager.dialog_data.pop(PROBLEM_KEY, None)
+
+
+def _format_param(value: Any) -> str:
+    return format_number(value) if isinstance(value, int) else escape(value)
+
+
+class ProblemText(Text):
+    """The explanation of the last unusable input, if any, with a blank line after it."""
+
+    async def _render_text(self, data: dict, manager: DialogManager) -> str:
+        problem = manager.dialog_data.get(PROBLEM_KEY)
+        if not problem:
+            return ""
+        template = PROBLEM_TEXTS.get(problem["code"], PROBLEM_TEXTS["use_buttons"])
+        params = {key: _format_param(value) for key, value in problem["params"].items()}
+        return "⚠️ " + gettext_(template).format_map(params) + "\n"

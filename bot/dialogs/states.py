@@ -1,0 +1,48 @@
+"""Every screen of the parents' flows, one StatesGroup per dialog."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class LanguageSG(StatesGroup):
+    pick = State()
+
+
+class ConsentSG(StatesGroup):
+    notice = State()
+
+
+class MenuSG(StatesGroup):
+    main = State()
+
+
+class InfoSG(StatesGroup):
+    urgent = State()
+    day_centre = State()
+    trainings = State()
+
+
+class FormSG(StatesGroup):
+    document_type = State()
+    subject = State()
+    child_age = State()
+    grade = State()
+    settlement = State()
+    settlement_other = State()
+    obstacle = State()
+    description = State()
+    phone = State()
+    summary = State()
+    edit = State()
+    sent = State()
+
+
+class MyRequestsSG(StatesGroup):
+    list = State()
+    details = State()
+    add_message = State()
+    withdraw = State()
+
+
+class ForgetSG(StatesGroup):
+    confirm = State()
+    done = State()

@@ -1,0 +1,103 @@
+"""Translations and locale-aware formatting for the Telegram front.
+
+The catalogs are the `.po` files under `locales/`; they are compiled in memory when the bot
+starts, so there is no build step and no compiled file to forget to regenerate.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from core.languages import SUPPORTED_LANGUAGES, supported
+from core.users import Profile
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogs without translating it yet."""
+    return message
+
+
+class PoI18n(I18n):
+    """aiogram's I18n, reading `.po` catalogs directly."""
+
+    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
+        translations: dict[str, gettext.GNUTranslations] = {}
+        for language in SUPPORTED_LANGUAGES:
+            po_path = self.path / language / "LC_MESSAGES" / f"{self.domain}.po"
+            if not po_path.exists():
+                continue
+            with po_path.open("rb") as file:
+                catalog = read_po(file, locale=language)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            translations[language] = gettext.GNUTranslations(buffer)
+        return translations
+
+
+def build_i18n(default_language: str, path: Path = LOCALES_DIR) -> PoI18n:
+    return PoI18n(path=path, default_locale=default_language, domain=DOMAIN)
+
+
+def current_i18n() -> I18n:
+    return I18n.get_current()
+
+
+def gettext_(message: str) -> str:
+    return I18n.get_current().gettext(message)
+
+
+def ngettext_(singular: str, plural: str, n: int) -> str:
+    return I18n.get_current().gettext(singular, plural, n)
+
+
+def current_language() -> str:
+    return I18n.get_current().current_locale
+
+
+def pick(texts: dict[str, str]) -> str:
+    """The text of reference data in the current language (Russian if a language is missing)."""
+    return texts.get(current_language()) or texts.get("ru") or next(iter(texts.values()), "")
+
+
+def format_day(moment: datetime, zone: ZoneInfo) -> str:
+    return format_date(moment.astimezone(zone), format="d MMMM y", locale=current_language())
+
+
+def format_moment(moment: datetime, zone: ZoneInfo) -> str:
+    return format_datetime(
+        moment.astimezone(zone), format="d MMM, HH:mm", locale=current_language()
+    )
+
+
+def format_number(number: int) -> str:
+    return format_decimal(number, locale=current_language())
+
+
+class ProfileLocaleMiddleware(I18nMiddleware):
+    """Speak the language the person chose; before they choose, Telegram's if we speak it."""
+
+    def __init__(self, i18n: I18n) -> None:
+        super().__init__(i18n)
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        profile: Profile | None = data.get("profile")
+        if profile is not None and profile.language:
+            return profile.language
+        user: User | None = data.get("event_from_user")
+        return supported(user.language_code if user else None) or self.i18n.default_locale

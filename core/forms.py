@@ -1,0 +1,235 @@
+"""What each kind of request asks for, in which order, and what a valid answer is.
+
+Only the fields a category needs are asked (children's data: collect no more than the flow
+needs). Every parser takes the raw text a person typed and returns the clean value or raises
+`InvalidInput` with a code the front turns into a polite sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from core.errors import InvalidInput
+
+
+class Category(StrEnum):
+    DOCUMENTS = "documents"
+    SCHOOL = "school"
+
+
+class DocumentType(StrEnum):
+    BIRTH_CERTIFICATE = "birth_certificate"
+    PASSPORT = "passport"
+    REGISTRATION = "registration"
+    OTHER = "other"
+
+
+class Subject(StrEnum):
+    CHILD = "child"
+    SELF = "self"
+
+
+class Obstacle(StrEnum):
+    NO_DOCUMENTS = "no_documents"
+    NO_PLACE = "no_place"
+    COSTS = "costs"
+    CHILD_WORKS = "child_works"
+    OTHER = "other"
+
+
+class Field(StrEnum):
+    DOCUMENT_TYPE = "document_type"
+    SUBJECT = "subject"
+    CHILD_AGE = "child_age"
+    GRADE = "grade"
+    SETTLEMENT = "settlement"
+    OBSTACLE = "obstacle"
+    DESCRIPTION = "description"
+    PHONE = "phone"
+
+
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    VOICE = "voice"
+
+
+OTHER_SETTLEMENT = "other"
+MAX_TEXT = 2000  # one message of free text
+MAX_DESCRIPTION = 4000  # all the text of one request together
+MAX_SETTLEMENT_NAME = 100
+MAX_ATTACHMENTS = 10
+CHILD_AGE_RANGE = {Category.DOCUMENTS: (0, 17), Category.SCHOOL: (6, 17)}
+GRADE_RANGE = (1, 11)
+
+
+@dataclass
+class Answers:
+    """A form being filled in. Kept as plain JSON in the conversation state between screens."""
+
+    category: Category
+    document_type: DocumentType | None = None
+    subject: Subject | None = None
+    child_age: int | None = None
+    grade: int | None = None
+    settlement_code: str | None = None
+    settlement_other: str | None = None
+    obstacle: Obstacle | None = None
+    description: str = ""
+    attachments: list[dict[str, str]] = field(default_factory=list)
+    phone: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {key: value for key, value in vars(self).items() if value not in (None, "", [])}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Answers:
+        values = dict(data)
+        values["category"] = Category(values["category"])
+        for key, kind in (
+            ("document_type", DocumentType),
+            ("subject", Subject),
+            ("obstacle", Obstacle),
+        ):
+            if values.get(key) is not None:
+                values[key] = kind(values[key])
+        return cls(**values)
+
+    def relevant(self) -> Answers:
+        """A copy without answers the form no longer asks for (e.g. a child's age left over
+        after the parent changed "for a child" to "for me")."""
+        asked = set(fields_for(self))
+        values = vars(self).copy()
+        for which in Field:
+            if which in asked or which in (Field.SETTLEMENT, Field.DESCRIPTION):
+                continue
+            values[which.value] = None
+        return Answers(**values)
+
+    def is_answered(self, which: Field) -> bool:
+        if which is Field.SETTLEMENT:
+            return self.settlement_code is not None
+        if which is Field.DESCRIPTION:
+            return bool(self.description or self.attachments)
+        return getattr(self, which.value) is not None
+
+
+def fields_for(answers: Answers) -> list[Field]:
+    """The questions of this form, in order; the child's age only when the help is for a child."""
+    if answers.category is Category.DOCUMENTS:
+        steps = [Field.DOCUMENT_TYPE, Field.SUBJECT]
+        if answers.subject is not Subject.SELF:
+            steps.append(Field.CHILD_AGE)
+        return [*steps, Field.SETTLEMENT, Field.DESCRIPTION, Field.PHONE]
+    return [
+        Field.CHILD_AGE,
+        Field.GRADE,
+        Field.SETTLEMENT,
+        Field.OBSTACLE,
+        Field.DESCRIPTION,
+        Field.PHONE,
+    ]
+
+
+def next_field(answers: Answers, current: Field | None) -> Field | None:
+    """The question after `current` (the first when None); None means the summary comes next."""
+    steps = fields_for(answers)
+    if current is None:
+        return steps[0]
+    position = steps.index(current) if current in steps else -1
+    return steps[position + 1] if position + 1 < len(steps) else None
+
+
+def previous_field(answers: Answers, current: Field | None) -> Field | None:
+    """The question before `current` (None: current is the first); from the summary, the last."""
+    steps = fields_for(answers)
+    if current is None:
+        return steps[-1]
+    position = steps.index(current) if current in steps else 0
+    return steps[position - 1] if position > 0 else None
+
+
+def missing_fields(answers: Answers) -> list[Field]:
+    return [step for step in fields_for(answers) if not answers.is_answered(step)]
+
+
+def clean_text(text: str | None, *, limit: int = MAX_TEXT) -> str:
+    """Free text as typed (never altered beyond trimming): empty and oversized are refused."""
+    value = (text or "").strip()
+    if not value:
+        raise InvalidInput("empty")
+    if len(value) > limit:
+        raise InvalidInput("too_long", limit=limit, length=len(value))
+    return value
+
+
+def add_description(answers: Answers, text: str) -> None:
+    """Append one message to the description; a long story may arrive in several messages."""
+    value = clean_text(text)
+    combined = f"{answers.description}\n\n{value}" if answers.description else value
+    if len(combined) > MAX_DESCRIPTION:
+        raise InvalidInput("too_long", limit=MAX_DESCRIPTION, length=len(combined))
+    answers.description = combined
+
+
+def add_attachment(answers: Answers, kind: AttachmentKind, file_id: str) -> None:
+    if len(answers.attachments) >= MAX_ATTACHMENTS:
+        raise InvalidInput("too_many_files", limit=MAX_ATTACHMENTS)
+    answers.attachments.append({"kind": kind.value, "file_id": file_id})
+
+
+def _parse_number(text: str | None) -> int:
+    value = (text or "").strip()
+    if not value:
+        raise InvalidInput("empty")
+    if not re.fullmatch(r"\d{1,3}", value):
+        raise InvalidInput("not_a_number")
+    return int(value)
+
+
+def parse_child_age(category: Category, text: str | None) -> int:
+    low, high = CHILD_AGE_RANGE[category]
+    age = _parse_number(text)
+    if not low <= age <= high:
+        raise InvalidInput("age_out_of_range", low=low, high=high)
+    return age
+
+
+def parse_grade(text: str | None) -> int:
+    low, high = GRADE_RANGE
+    grade = _parse_number(text)
+    if not low <= grade <= high:
+        raise InvalidInput("grade_out_of_range", low=low, high=high)
+    return grade
+
+
+_PHONE_NOISE = re.compile(r"[\s()\-.]")
+# Kyrgyz numbers: +996 and nine digits; mobile codes start with 2, 5, 7 or 9, landlines with 3 or 6.
+_KG_NATIONAL = re.compile(r"[235679]\d{8}")
+
+
+def normalize_phone(text: str | None) -> str:
+    """A Kyrgyz phone number in any usual spelling → +996XXXXXXXXX."""
+    raw = _PHONE_NOISE.sub("", (text or "").strip())
+    if not raw:
+        raise InvalidInput("empty")
+    if raw.startswith("+"):
+        raw = raw[1:]
+        if not raw.startswith("996"):
+            raise InvalidInput("invalid_phone")
+    if raw.startswith("996") and len(raw) == 12:
+        national = raw[3:]
+    elif raw.startswith("0") and len(raw) == 10:
+        national = raw[1:]
+    else:
+        national = raw
+    if not _KG_NATIONAL.fullmatch(national):
+        raise InvalidInput("invalid_phone")
+    return f"+996{national}"
+
+
+def parse_settlement_name(text: str | None) -> str:
+    return clean_text(text, limit=MAX_SETTLEMENT_NAME)

@@ -1,0 +1,126 @@
+"""Reference data: the public facts the bot shows (settlements, day centres, urgent numbers,
+programmes), loaded from the reviewed file `data/reference.toml`."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import InvalidInput
+from core.languages import SUPPORTED_LANGUAGES
+from storage.database import Database
+from storage.models import DayCentre, Settlement, UrgentContact
+from storage.repositories.reference import REFERENCE_TABLES
+
+Localized = dict[str, str]
+
+_TRANSLATED = {
+    "settlements": ("name",),
+    "day_centres": ("name", "address", "hours"),
+    "urgent_contacts": ("label",),
+    "programmes": ("name", "summary"),
+}
+
+
+@dataclass(frozen=True)
+class SettlementInfo:
+    code: str
+    name: Localized
+
+
+@dataclass(frozen=True)
+class DayCentreInfo:
+    code: str
+    name: Localized
+    address: Localized
+    hours: Localized
+    phone: str
+
+
+@dataclass(frozen=True)
+class UrgentContactInfo:
+    code: str
+    number: str
+    label: Localized
+
+
+@dataclass(frozen=True)
+class PublicInfo:
+    urgent_contacts: list[UrgentContactInfo]
+    day_centres: list[DayCentreInfo]
+
+
+def load_reference_file(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """Read and check the reference file; a mistake names the table, row and field."""
+    with path.open("rb") as file:
+        data = tomllib.load(file)
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for table, translated in _TRANSLATED.items():
+        rows = data.get(table, [])
+        codes: set[str] = set()
+        for index, row in enumerate(rows):
+            where = f"{table}[{index}]"
+            code = row.get("code")
+            if not isinstance(code, str) or not code:
+                raise InvalidInput("reference_file", where=where, field="code")
+            if code in codes:
+                raise InvalidInput("reference_file", where=where, field="code (duplicate)")
+            codes.add(code)
+            for name in translated:
+                texts = row.get(name)
+                if not isinstance(texts, dict) or any(
+                    not texts.get(lang) for lang in SUPPORTED_LANGUAGES
+                ):
+                    raise InvalidInput("reference_file", where=where, field=name)
+            row.setdefault("sort", index)
+        tables[table] = rows
+    return tables
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    changed: dict[str, int]
+    deactivated: dict[str, int]
+
+
+async def seed(db: Database, path: Path) -> SeedReport:
+    """Load the reference file; running it twice changes nothing the second time."""
+    tables = load_reference_file(path)
+    changed: dict[str, int] = {}
+    deactivated: dict[str, int] = {}
+    async with db.transaction() as repos:
+        for table, rows in tables.items():
+            changed[table], deactivated[table] = await repos.reference.upsert(
+                REFERENCE_TABLES[table], rows
+            )
+    return SeedReport(changed=changed, deactivated=deactivated)
+
+
+async def settlements(db: Database) -> list[SettlementInfo]:
+    async with db.transaction() as repos:
+        rows = await repos.reference.active(Settlement)
+        return [SettlementInfo(code=row.code, name=dict(row.name)) for row in rows]
+
+
+async def public_info(db: Database) -> PublicInfo:
+    async with db.transaction() as repos:
+        contacts = await repos.reference.active(UrgentContact)
+        centres = await repos.reference.active(DayCentre)
+        return PublicInfo(
+            urgent_contacts=[
+                UrgentContactInfo(code=row.code, number=row.number, label=dict(row.label))
+                for row in contacts
+            ],
+            day_centres=[
+                DayCentreInfo(
+                    code=row.code,
+                    name=dict(row.name),
+                    address=dict(row.address),
+                    hours=dict(row.hours),
+                    phone=row.phone,
+                )
+                for row in centres
+            ],
+        )

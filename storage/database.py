@@ -1,0 +1,71 @@
+"""Engines, sessions and the transaction boundary.
+
+Everything here is built by factories from a URL handed down by the caller, never at import time,
+so tests and several processes can each have their own database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from storage.repositories import Repositories
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers work while one writer commits; NORMAL sync is durable in WAL mode
+    except for the last commit on power loss, which the outbox and retries tolerate."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """Create the async engine for `url` with per-backend settings."""
+    if is_sqlite(url):
+        # One connection for a file: SQLite has one writer anyway, and a single connection makes
+        # transactions queue in-process instead of failing with "database is locked".
+        file_backed = make_url(url).database not in (None, "", ":memory:")
+        pool: dict[str, int] = {"pool_size": 1, "max_overflow": 0} if file_backed else {}
+        engine = create_async_engine(url, echo=echo, **pool)
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        return engine
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class Database:
+    """The one way in to the data: `async with db.transaction() as repos:` is one unit of work,
+    committed when the block ends and rolled back if it raises."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False, class_=AsyncSession)
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        return cls(create_engine(url))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repositories]:
+        async with self.sessions.begin() as session:
+            yield Repositories(session)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

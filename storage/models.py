@@ -1,0 +1,238 @@
+"""Database tables.
+
+Times are stored as timezone-aware UTC (`DateTime(timezone=True)`); the fronts convert them to
+Asia/Bishkek for display. Columns that hold a parent's personal data are listed in
+`PERSONAL_REQUEST_FIELDS` so that erasure and retention anonymise exactly those.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Telegram ids exceed 32 bits; SQLite only autoincrements a plain INTEGER primary key.
+TelegramId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    """A person who talks to the bot. Deleted when they ask to be forgotten."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Consent(Base):
+    """One answer to one version of the privacy notice; the newest row is the one in force."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        TelegramId, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    notice_version: Mapped[int] = mapped_column(Integer)
+    granted: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="consents")
+
+
+class Request(Base):
+    """A parent's request for help.
+
+    The primary key is the reference number (`K-000123`). SQLite's AUTOINCREMENT and PostgreSQL's
+    identity both guarantee an id is never handed out twice, even after a row disappears.
+    """
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        Index("ix_requests_user_created", "user_id", "created_at"),
+        Index("ix_requests_status_created", "status", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(
+        TelegramId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    category: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(24))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(8))
+    # The form's answers; which of them a category asks for is decided in core.forms.
+    document_type: Mapped[str | None] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(16))
+    child_age: Mapped[int | None] = mapped_column(Integer)
+    grade: Mapped[int | None] = mapped_column(Integer)
+    obstacle: Mapped[str | None] = mapped_column(String(32))
+    settlement_code: Mapped[str | None] = mapped_column(String(64))
+    settlement_other: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Staff side (routing to the staff group comes with the staff inbox).
+    assignee_id: Mapped[int | None] = mapped_column(TelegramId)
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_answer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    staff_chat_id: Mapped[int | None] = mapped_column(TelegramId)
+    staff_thread_id: Mapped[int | None] = mapped_column(Integer)
+    staff_card_message_id: Mapped[int | None] = mapped_column(Integer)
+
+    messages: Mapped[list[RequestMessage]] = relationship(
+        back_populates="request", order_by="RequestMessage.id"
+    )
+    status_changes: Mapped[list[StatusChange]] = relationship(
+        back_populates="request", order_by="StatusChange.id"
+    )
+
+
+PERSONAL_REQUEST_FIELDS = (
+    "child_age",
+    "grade",
+    "settlement_other",
+    "description",
+    "phone",
+)
+
+
+class RequestMessage(Base):
+    """Something said on a request: by the parent, by staff, or an internal staff note.
+
+    `source_key` makes delivery of the same Telegram update twice harmless: it is unique.
+    """
+
+    __tablename__ = "request_messages"
+    __table_args__ = (UniqueConstraint("source_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    author: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int | None] = mapped_column(TelegramId)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    source_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    request: Mapped[Request] = relationship(back_populates="messages")
+
+
+class StatusChange(Base):
+    """One step of a request's life, shown to the parent as its history."""
+
+    __tablename__ = "request_status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    old_status: Mapped[str | None] = mapped_column(String(24))
+    new_status: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(TelegramId)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    request: Mapped[Request] = relationship(back_populates="status_changes")
+
+
+class AuditEntry(Base):
+    """Who saw or changed what, and refused attempts. Never holds personal data itself."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor_id: Mapped[int | None] = mapped_column(TelegramId)
+    action: Mapped[str] = mapped_column(String(48))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Settlement(Base):
+    __tablename__ = "settlements"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sort: Mapped[int] = mapped_column(Integer)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DayCentre(Base):
+    __tablename__ = "day_centres"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sort: Mapped[int] = mapped_column(Integer)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    address: Mapped[dict[str, str]] = mapped_column(JSON)
+    hours: Mapped[dict[str, str]] = mapped_column(JSON)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class UrgentContact(Base):
+    __tablename__ = "urgent_contacts"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sort: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(32))
+    label: Mapped[dict[str, str]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Programme(Base):
+    __tablename__ = "programmes"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sort: Mapped[int] = mapped_column(Integer)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    summary: Mapped[dict[str, str]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FsmRecord(Base):
+    """Conversation state of aiogram and aiogram-dialog, so a restart loses no flow."""
+
+    __tablename__ = "fsm_records"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(TelegramId, index=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[str | None] = mapped_column(Text)

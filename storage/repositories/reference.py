@@ -1,0 +1,60 @@
+"""Reference data: settlements, day centres, urgent numbers, programmes."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Base, DayCentre, Programme, Settlement, UrgentContact
+
+Row = TypeVar("Row", Settlement, DayCentre, UrgentContact, Programme)
+
+REFERENCE_TABLES: dict[str, type[Base]] = {
+    "settlements": Settlement,
+    "day_centres": DayCentre,
+    "urgent_contacts": UrgentContact,
+    "programmes": Programme,
+}
+
+
+class ReferenceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def active(self, model: type[Row]) -> list[Row]:
+        return list(
+            await self.session.scalars(
+                select(model).where(model.active.is_(True)).order_by(model.sort, model.code)
+            )
+        )
+
+    async def get(self, model: type[Row], code: str) -> Row | None:
+        return await self.session.get(model, code)
+
+    async def upsert(self, model: type[Base], rows: list[dict[str, Any]]) -> tuple[int, int]:
+        """Insert new codes, update known ones, deactivate codes no longer listed.
+
+        Returns (inserted or changed, deactivated). Rows are never deleted: old requests
+        still point at a settlement's code."""
+        existing = {row.code: row for row in await self.session.scalars(select(model))}
+        changed = 0
+        for values in rows:
+            row = existing.pop(values["code"], None)
+            if row is None:
+                self.session.add(model(active=True, **values))
+                changed += 1
+                continue
+            updates = {k: v for k, v in values.items() if getattr(row, k) != v}
+            if not row.active:
+                updates["active"] = True
+            for key, value in updates.items():
+                setattr(row, key, value)
+            changed += bool(updates)
+        deactivated = 0
+        for row in existing.values():
+            if row.active:
+                row.active = False
+                deactivated += 1
+        return changed, deactivated

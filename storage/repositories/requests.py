@@ -1,0 +1,112 @@
+"""Requests, their messages and their status history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import PERSONAL_REQUEST_FIELDS, Request, RequestMessage, StatusChange
+
+
+class RequestRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, request: Request) -> Request:
+        """Insert and flush, so the caller gets the reference number in the same transaction."""
+        self.session.add(request)
+        await self.session.flush()
+        return request
+
+    async def get(self, request_id: int, *, for_update: bool = False) -> Request | None:
+        query = select(Request).where(Request.id == request_id)
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def of_user(self, user_id: int, *, limit: int) -> list[Request]:
+        return list(
+            await self.session.scalars(
+                select(Request)
+                .where(Request.user_id == user_id)
+                .order_by(Request.created_at.desc(), Request.id.desc())
+                .limit(limit)
+            )
+        )
+
+    async def count_of_user(self, user_id: int) -> int:
+        return (
+            await self.session.scalar(
+                select(func.count()).select_from(Request).where(Request.user_id == user_id)
+            )
+            or 0
+        )
+
+    def add_message(self, message: RequestMessage) -> None:
+        self.session.add(message)
+
+    async def has_message_from_source(self, source_key: str) -> bool:
+        found = await self.session.scalar(
+            select(RequestMessage.id).where(RequestMessage.source_key == source_key).limit(1)
+        )
+        return found is not None
+
+    def add_status_change(self, change: StatusChange) -> None:
+        self.session.add(change)
+
+    async def messages(self, request_id: int, *, authors: Sequence[str]) -> list[RequestMessage]:
+        return list(
+            await self.session.scalars(
+                select(RequestMessage)
+                .where(RequestMessage.request_id == request_id)
+                .where(RequestMessage.author.in_(authors))
+                .order_by(RequestMessage.id)
+            )
+        )
+
+    async def status_changes(self, request_id: int) -> list[StatusChange]:
+        return list(
+            await self.session.scalars(
+                select(StatusChange)
+                .where(StatusChange.request_id == request_id)
+                .order_by(StatusChange.id)
+            )
+        )
+
+    async def ids_of_user(self, user_id: int) -> list[int]:
+        return list(
+            await self.session.scalars(select(Request.id).where(Request.user_id == user_id))
+        )
+
+    async def closed_before(self, moment: datetime) -> list[int]:
+        """Requests closed before `moment` whose personal data is still there."""
+        return list(
+            await self.session.scalars(
+                select(Request.id)
+                .where(Request.closed_at < moment)
+                .where(Request.anonymised_at.is_(None))
+            )
+        )
+
+    async def anonymise(self, request_ids: Sequence[int], *, at: datetime, erased: str) -> None:
+        """Blank the personal fields of the requests and the content of their messages."""
+        if not request_ids:
+            return
+        await self.session.execute(
+            update(Request)
+            .where(Request.id.in_(request_ids))
+            .values(
+                dict.fromkeys(PERSONAL_REQUEST_FIELDS),
+                user_id=None,
+                anonymised_at=at,
+                updated_at=at,
+            )
+        )
+        await self.session.execute(
+            update(RequestMessage)
+            .where(RequestMessage.request_id.in_(request_ids))
+            .values(text=erased, file_id=None)
+        )
