@@ -106,7 +106,7 @@ class RedisSettings(BaseModel):
 class PrivacySettings(BaseModel):
     retention_days: int = Field(
         default=1095,
-        ge=30,
+        ge=365,
         description="Days after a request is closed before its personal data is erased.",
     )
 

@@ -54,20 +54,24 @@ def build_i18n(default_language: str, path: Path = LOCALES_DIR) -> PoI18n:
     return PoI18n(path=path, default_locale=default_language, domain=DOMAIN)
 
 
-def current_i18n() -> I18n:
-    return I18n.get_current()
+def current_i18n() -> PoI18n:
+    """The catalogs of this update (aiogram keeps one context slot per I18n class)."""
+    i18n = PoI18n.get_current()
+    if i18n is None:
+        raise RuntimeError("No I18n context: is ProfileLocaleMiddleware registered?")
+    return i18n
 
 
 def gettext_(message: str) -> str:
-    return I18n.get_current().gettext(message)
+    return current_i18n().gettext(message)
 
 
 def ngettext_(singular: str, plural: str, n: int) -> str:
-    return I18n.get_current().gettext(singular, plural, n)
+    return current_i18n().gettext(singular, plural, n)
 
 
 def current_language() -> str:
-    return I18n.get_current().current_locale
+    return current_i18n().current_locale
 
 
 def pick(texts: dict[str, str]) -> str:

@@ -231,5 +231,12 @@ def normalize_phone(text: str | None) -> str:
     return f"+996{national}"
 
 
+def pretty_phone(phone: str) -> str:
+    """+996700123456 → +996 700 123 456, easier to read back over the phone."""
+    if len(phone) == 13 and phone.startswith("+996"):
+        return f"{phone[:4]} {phone[4:7]} {phone[7:10]} {phone[10:]}"
+    return phone
+
+
 def parse_settlement_name(text: str | None) -> str:
     return clean_text(text, limit=MAX_SETTLEMENT_NAME)

@@ -1,11 +1,11 @@
-"""The person behind a chat: their language and whether they have agreed to the notice."""
+"""The person behind a chat: their language and where they stand with the privacy notice."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from core.clock import utcnow
-from core.consent import has_current_consent
+from core.consent import NOTICE_VERSION
 from core.errors import InvalidInput
 from core.languages import SUPPORTED_LANGUAGES
 from storage.database import Database
@@ -15,19 +15,26 @@ from storage.database import Database
 class Profile:
     user_id: int
     language: str | None  # None until the person has picked one
-    consented: bool
+    consented: bool  # agreed to the current notice
+    needs_notice: bool  # never answered the current notice: show it unasked
+
+    def with_language(self, language: str) -> Profile:
+        return Profile(self.user_id, language, self.consented, self.needs_notice)
 
 
 async def load_profile(db: Database, user_id: int) -> Profile:
-    """Read who this is; creates nobody (a row appears only once the person picks a language)."""
+    """Read who this is; creates nobody (a row appears once the person picks a language)."""
     async with db.transaction() as repos:
         user = await repos.users.get(user_id)
         if user is None:
-            return Profile(user_id=user_id, language=None, consented=False)
+            return Profile(user_id=user_id, language=None, consented=False, needs_notice=True)
+        latest = await repos.users.latest_consent(user_id)
+        current = latest is not None and latest.notice_version >= NOTICE_VERSION
         return Profile(
             user_id=user_id,
             language=user.language,
-            consented=await has_current_consent(repos, user_id),
+            consented=current and latest.granted,
+            needs_notice=not current,
         )
 
 

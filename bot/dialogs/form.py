@@ -12,7 +12,7 @@ from typing import Any
 
 from aiogram import F
 from aiogram.enums import ContentType
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.api.entities import Data
 from aiogram_dialog.widgets.input import MessageInput
@@ -21,6 +21,7 @@ from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Case, Format
 
 from bot.dialogs import labels
+from bot.dialogs.info import urgent_numbers_html
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
 from bot.dialogs.states import FormSG
 from bot.i18n import format_number, gettext_, pick
@@ -46,6 +47,7 @@ from core.forms import (
     parse_child_age,
     parse_grade,
     parse_settlement_name,
+    pretty_phone,
     previous_field,
 )
 from core.requests import file_request
@@ -98,8 +100,20 @@ async def on_start(start_data: Data, manager: DialogManager) -> None:
 # --- buttons shared by every question --------------------------------------------------------
 
 
+async def leave_phone_screen(manager: DialogManager, text: str) -> None:
+    """Take the reply keyboard of the phone screen off the parent's phone with `text`, and
+    replace the phone screen by the next one."""
+    if manager.current_context().state != FormSG.phone:
+        return
+    await manager.middleware_data["bot"].send_message(
+        manager.event.from_user.id, text, reply_markup=ReplyKeyboardRemove()
+    )
+    manager.show_mode = ShowMode.DELETE_AND_SEND
+
+
 async def on_back(_event: Any, _widget: Any, manager: DialogManager) -> None:
     clear_problem(manager)
+    await leave_phone_screen(manager, gettext_("⬅️ Back to the previous question."))
     state = manager.current_context().state
     if state == FormSG.settlement_other:
         await manager.switch_to(FormSG.settlement)
@@ -116,6 +130,7 @@ async def on_back(_event: Any, _widget: Any, manager: DialogManager) -> None:
 
 
 async def on_cancel(_event: Any, _widget: Any, manager: DialogManager) -> None:
+    await leave_phone_screen(manager, gettext_("👌 OK"))
     await manager.done({"notice": "cancelled"})
 
 
@@ -283,8 +298,12 @@ async def _set_phone(manager: DialogManager, text: str | None) -> None:
         set_error(manager, error)
         return
     save_answers(manager, answers)
-    # The reply keyboard of this screen must go away: the summary is a new message.
-    manager.show_mode = ShowMode.DELETE_AND_SEND
+    await leave_phone_screen(
+        manager,
+        gettext_("📞 Thank you, we have your number: {phone}").format(
+            phone=pretty_phone(answers.phone or "")
+        ),
+    )
     await advance(manager)
 
 
@@ -313,7 +332,7 @@ def _value_text(field: Field, answers: Answers, names: dict[str, dict[str, str]]
     if field is Field.DESCRIPTION:
         return _story_preview(answers)
     if field is Field.PHONE:
-        return answers.phone or ""
+        return pretty_phone(answers.phone or "")
     return ""
 
 
@@ -391,7 +410,7 @@ async def on_send(callback: CallbackQuery, _widget: Any, manager: DialogManager)
     manager.dialog_data["filed"] = {
         "reference": filed.reference,
         "urgent": filed.urgent,
-        "phone": filed.phone,
+        "phone": pretty_phone(filed.phone),
     }
     await manager.switch_to(FormSG.sent)
 
@@ -399,11 +418,7 @@ async def on_send(callback: CallbackQuery, _widget: Any, manager: DialogManager)
 async def sent_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     filed = dialog_manager.dialog_data["filed"]
     info = await reference.public_info(dialog_manager.middleware_data["db"])
-    numbers = "\n".join(
-        f"☎️ <b>{html.escape(c.number)}</b> — {html.escape(pick(c.label))}"
-        for c in info.urgent_contacts
-    )
-    return {**filed, "numbers": Safe(numbers), "days": CALLBACK_WORKING_DAYS}
+    return {**filed, "numbers": urgent_numbers_html(info), "days": CALLBACK_WORKING_DAYS}
 
 
 async def on_finish(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
@@ -441,180 +456,182 @@ def question(state: Any, *widgets: Any, getter: Any = None, **kwargs: Any) -> Wi
     return Window(ProblemText(), *widgets, state=state, getter=getter, **kwargs)
 
 
-form_dialog = Dialog(
-    question(
-        FormSG.document_type,
-        T("📄 Which document do you need help with?"),
-        choice_select(Field.DOCUMENT_TYPE, DocumentType),
-        NAVIGATION,
-        CHOICE_INPUT,
-        getter=choice_getter(labels.DOCUMENT_TYPE),
-    ),
-    question(
-        FormSG.subject,
-        T("Who is the document for?"),
-        choice_select(Field.SUBJECT, Subject, width=2),
-        NAVIGATION,
-        CHOICE_INPUT,
-        getter=choice_getter(labels.SUBJECT),
-    ),
-    question(
-        FormSG.child_age,
-        T("🧒 How old is the child?\nSend a number, for example 9."),
-        NAVIGATION,
-        MessageInput(on_age, content_types=ContentType.TEXT),
-        WRONG_CONTENT,
-    ),
-    question(
-        FormSG.grade,
-        T("🏫 Which grade should the child go to?\nPress a number."),
-        Group(
-            Select(
-                Format("{item}"),
-                id="grade",
-                item_id_getter=str,
-                items="grades",
-                on_click=on_grade_button,
+def form_dialog() -> Dialog:
+    """A fresh dialog: aiogram routers can belong to one dispatcher only."""
+    return Dialog(
+        question(
+            FormSG.document_type,
+            T("📄 Which document do you need help with?"),
+            choice_select(Field.DOCUMENT_TYPE, DocumentType),
+            NAVIGATION,
+            CHOICE_INPUT,
+            getter=choice_getter(labels.DOCUMENT_TYPE),
+        ),
+        question(
+            FormSG.subject,
+            T("Who is the document for?"),
+            choice_select(Field.SUBJECT, Subject, width=2),
+            NAVIGATION,
+            CHOICE_INPUT,
+            getter=choice_getter(labels.SUBJECT),
+        ),
+        question(
+            FormSG.child_age,
+            T("🧒 How old is the child?\nSend a number, for example 9."),
+            NAVIGATION,
+            MessageInput(on_age, content_types=ContentType.TEXT),
+            WRONG_CONTENT,
+        ),
+        question(
+            FormSG.grade,
+            T("🏫 Which grade should the child go to?\nPress a number."),
+            Group(
+                Select(
+                    Format("{item}"),
+                    id="grade",
+                    item_id_getter=str,
+                    items="grades",
+                    on_click=on_grade_button,
+                ),
+                width=4,
             ),
-            width=4,
+            NAVIGATION,
+            MessageInput(on_grade_text, content_types=ContentType.TEXT),
+            WRONG_CONTENT,
+            getter=grades_getter,
         ),
-        NAVIGATION,
-        MessageInput(on_grade_text, content_types=ContentType.TEXT),
-        WRONG_CONTENT,
-        getter=grades_getter,
-    ),
-    question(
-        FormSG.settlement,
-        T("📍 Where do you live? Choose your settlement."),
-        Group(
-            Select(
-                Format("{item[1]}"),
-                id="settlement",
-                item_id_getter=lambda item: item[0],
-                items="options",
-                on_click=on_settlement,
+        question(
+            FormSG.settlement,
+            T("📍 Where do you live? Choose your settlement."),
+            Group(
+                Select(
+                    Format("{item[1]}"),
+                    id="settlement",
+                    item_id_getter=lambda item: item[0],
+                    items="options",
+                    on_click=on_settlement,
+                ),
+                width=2,
             ),
-            width=2,
+            Button(B("✏️ Another place"), id="other_settlement", on_click=on_other_settlement),
+            NAVIGATION,
+            CHOICE_INPUT,
+            getter=settlements_getter,
         ),
-        Button(B("✏️ Another place"), id="other_settlement", on_click=on_other_settlement),
-        NAVIGATION,
-        CHOICE_INPUT,
-        getter=settlements_getter,
-    ),
-    question(
-        FormSG.settlement_other,
-        T("✏️ Write the name of your settlement or street."),
-        NAVIGATION,
-        MessageInput(on_settlement_name, content_types=ContentType.TEXT),
-        WRONG_CONTENT,
-    ),
-    question(
-        FormSG.obstacle,
-        T("What stands in the way of school?"),
-        choice_select(Field.OBSTACLE, Obstacle),
-        NAVIGATION,
-        CHOICE_INPUT,
-        getter=choice_getter(labels.OBSTACLE),
-    ),
-    question(
-        FormSG.description,
-        Case(
-            {
-                "documents": T("✍️ Tell us what happened, in your own words."),
-                "school": T("✍️ Tell us a little more about the child and the school."),
-            },
-            selector="category",
-            when=~F["has_story"],
+        question(
+            FormSG.settlement_other,
+            T("✏️ Write the name of your settlement or street."),
+            NAVIGATION,
+            MessageInput(on_settlement_name, content_types=ContentType.TEXT),
+            WRONG_CONTENT,
         ),
-        T(
-            "You can write, send a voice message, or send photos of documents.\n"
-            "💡 Send photos as a file (📎 → File): then the text stays readable.",
-            when=~F["has_story"],
+        question(
+            FormSG.obstacle,
+            T("What stands in the way of school?"),
+            choice_select(Field.OBSTACLE, Obstacle),
+            NAVIGATION,
+            CHOICE_INPUT,
+            getter=choice_getter(labels.OBSTACLE),
         ),
-        T("✅ Received.", when="has_story"),
-        TP(
-            "📝 Text: {texts} character.",
-            "📝 Text: {texts} characters.",
-            "texts",
-            when=F["texts"] > 0,
-        ),
-        TP(
-            "📎 {files} file attached.",
-            "📎 {files} files attached.",
-            "files",
-            when=F["files"] > 0,
-        ),
-        T("Send more, or press Next.", when="has_story"),
-        Button(B("➡️ Next"), id="story_done", on_click=on_story_done, when="has_story"),
-        NAVIGATION,
-        MessageInput(
-            on_story_part,
-            content_types=[
-                ContentType.TEXT,
-                ContentType.PHOTO,
-                ContentType.DOCUMENT,
-                ContentType.VOICE,
-            ],
-        ),
-        MessageInput(on_story_unsupported, content_types=ContentType.ANY),
-        getter=story_getter,
-    ),
-    question(
-        FormSG.phone,
-        T(
-            "📞 Which number can CPC call you on?\n"
-            "Press «📱 Share my number» below, or type it, for example 0700 123 456."
-        ),
-        RequestContact(B("📱 Share my number")),
-        NAVIGATION,
-        MessageInput(on_contact, content_types=ContentType.CONTACT),
-        MessageInput(on_phone_text, content_types=ContentType.TEXT),
-        WRONG_CONTENT,
-        markup_factory=ReplyKeyboardFactory(resize_keyboard=True, one_time_keyboard=False),
-    ),
-    question(
-        FormSG.summary,
-        T("<b>{category}</b> — please check:\n\n{summary}\n\nIs everything right?"),
-        Button(B("✅ Send"), id="send", on_click=on_send),
-        Row(
-            Button(B("✏️ Change"), id="edit", on_click=on_change),
-            Button(B("✖️ Cancel"), id="cancel", on_click=on_cancel),
-        ),
-        CHOICE_INPUT,
-        getter=summary_getter,
-    ),
-    question(
-        FormSG.edit,
-        T("✏️ What do you want to change?"),
-        Column(
-            Select(
-                Format("{item[1]}"),
-                id="edit_field",
-                item_id_getter=lambda item: item[0],
-                items="edit_options",
-                on_click=on_edit_field,
+        question(
+            FormSG.description,
+            Case(
+                {
+                    "documents": T("✍️ Tell us what happened, in your own words."),
+                    "school": T("✍️ Tell us a little more about the child and the school."),
+                },
+                selector="category",
+                when=~F["has_story"],
             ),
+            T(
+                "You can write, send a voice message, or send photos of documents.\n"
+                "💡 Send photos as a file (📎 → File): then the text stays readable.",
+                when=~F["has_story"],
+            ),
+            T("✅ Received.", when="has_story"),
+            TP(
+                "📝 Text: {texts} character.",
+                "📝 Text: {texts} characters.",
+                "texts",
+                when=F["texts"] > 0,
+            ),
+            TP(
+                "📎 {files} file attached.",
+                "📎 {files} files attached.",
+                "files",
+                when=F["files"] > 0,
+            ),
+            T("Send more, or press Next.", when="has_story"),
+            Button(B("➡️ Next"), id="story_done", on_click=on_story_done, when="has_story"),
+            NAVIGATION,
+            MessageInput(
+                on_story_part,
+                content_types=[
+                    ContentType.TEXT,
+                    ContentType.PHOTO,
+                    ContentType.DOCUMENT,
+                    ContentType.VOICE,
+                ],
+            ),
+            MessageInput(on_story_unsupported, content_types=ContentType.ANY),
+            getter=story_getter,
         ),
-        Button(B("⬅️ Back"), id="back", on_click=on_back),
-        CHOICE_INPUT,
-        getter=summary_getter,
-    ),
-    Window(
-        T("✅ Your request <b>{reference}</b> has been received.\n"),
-        TP(
-            "A CPC staff member will call you at {phone}, usually within {days} working day.",
-            "A CPC staff member will call you at {phone}, usually within {days} working days.",
-            "days",
+        question(
+            FormSG.phone,
+            T(
+                "📞 Which number can CPC call you on?\n"
+                "Press «📱 Share my number» below, or type it, for example 0700 123 456."
+            ),
+            RequestContact(B("📱 Share my number")),
+            NAVIGATION,
+            MessageInput(on_contact, content_types=ContentType.CONTACT),
+            MessageInput(on_phone_text, content_types=ContentType.TEXT),
+            WRONG_CONTENT,
+            markup_factory=ReplyKeyboardFactory(resize_keyboard=True, one_time_keyboard=False),
         ),
-        T("You can follow the request in «📋 My requests»."),
-        T(
-            "\n🆘 If a child is in danger right now, call at once:\n{numbers}",
-            when="urgent",
+        question(
+            FormSG.summary,
+            T("<b>{category}</b> — please check:\n\n{summary}\n\nIs everything right?"),
+            Button(B("✅ Send"), id="send", on_click=on_send),
+            Row(
+                Button(B("✏️ Change"), id="edit", on_click=on_change),
+                Button(B("✖️ Cancel"), id="cancel", on_click=on_cancel),
+            ),
+            CHOICE_INPUT,
+            getter=summary_getter,
         ),
-        Button(B("📋 My requests"), id="my_requests", on_click=on_my_requests),
-        Button(B("🏠 Main menu"), id="finish", on_click=on_finish),
-        state=FormSG.sent,
-        getter=sent_getter,
-    ),
-    on_start=on_start,
-)
+        question(
+            FormSG.edit,
+            T("✏️ What do you want to change?"),
+            Column(
+                Select(
+                    Format("{item[1]}"),
+                    id="edit_field",
+                    item_id_getter=lambda item: item[0],
+                    items="edit_options",
+                    on_click=on_edit_field,
+                ),
+            ),
+            Button(B("⬅️ Back"), id="back", on_click=on_back),
+            CHOICE_INPUT,
+            getter=summary_getter,
+        ),
+        Window(
+            T("✅ Your request <b>{reference}</b> has been received.\n"),
+            TP(
+                "A CPC staff member will call you at {phone}, usually within {days} working day.",
+                "A CPC staff member will call you at {phone}, usually within {days} working days.",
+                "days",
+            ),
+            T("You can follow the request in «📋 My requests»."),
+            T(
+                "\n🆘 If a child is in danger right now, call at once:\n{numbers}",
+                when="urgent",
+            ),
+            Button(B("📋 My requests"), id="my_requests", on_click=on_my_requests),
+            Button(B("🏠 Main menu"), id="finish", on_click=on_finish),
+            state=FormSG.sent,
+            getter=sent_getter,
+        ),
+        on_start=on_start,
+    )

@@ -37,6 +37,9 @@ PROBLEM_TEXTS = {
         "This cannot be added here. Please send text, a photo, a file or a voice message."
     ),
     "use_buttons": N_("Please choose one of the buttons below."),
+    "not_yours": N_("This request cannot be opened. Please choose one from your list."),
+    "withdrawn": N_("This request was withdrawn, so nothing more can be added to it."),
+    "not_open": N_("This request is already closed."),
     "unknown_settlement": N_("This settlement is no longer on the list. Please choose again."),
 }
 

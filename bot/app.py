@@ -1,0 +1,145 @@
+"""Assembling the bot: the dispatcher (no network), the Bot client, and the polling loop."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand
+from aiogram_dialog import DIALOG_EVENT_NAME, setup_dialogs
+
+from bot.config import Settings
+from bot.conversations import Conversations
+from bot.dialogs.consent import consent_dialog
+from bot.dialogs.forget import forget_dialog
+from bot.dialogs.form import form_dialog
+from bot.dialogs.info import info_dialog
+from bot.dialogs.language import language_dialog
+from bot.dialogs.menu import menu_dialog
+from bot.dialogs.my_requests import my_requests_dialog
+from bot.handlers import commands, errors, fallback
+from bot.i18n import N_, PoI18n, ProfileLocaleMiddleware, build_i18n
+from bot.message_manager import KoldoMessageManager
+from bot.middlewares import ProfileMiddleware
+from bot.retry import RetryMiddleware
+from bot.scheduler import build_scheduler
+from core.languages import SUPPORTED_LANGUAGES
+from core.urgency import UrgencyKeywords
+from storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = {
+    "start": N_("Main menu"),
+    "language": N_("Change the language"),
+    "cancel": N_("Stop and go to the menu"),
+    "forget": N_("Erase my data"),
+}
+
+
+@dataclass
+class Koldo:
+    """Everything one running bot needs, built once from the settings."""
+
+    settings: Settings
+    db: Database
+    conversations: Conversations
+    i18n: PoI18n
+    keywords: UrgencyKeywords
+
+
+def build_koldo(settings: Settings) -> Koldo:
+    db = Database.from_url(settings.database.url)
+    return Koldo(
+        settings=settings,
+        db=db,
+        conversations=Conversations.build(db, settings.redis.url),
+        i18n=build_i18n(settings.locale.default_language),
+        keywords=UrgencyKeywords.load(settings.data.urgent_keywords_file),
+    )
+
+
+def build_dispatcher(koldo: Koldo) -> Dispatcher:
+    """The whole update pipeline; makes no network calls, so tests can reuse it."""
+    dp = Dispatcher(
+        storage=koldo.conversations.storage,
+        events_isolation=koldo.conversations.isolation,
+        db=koldo.db,
+        settings=koldo.settings,
+        keywords=koldo.keywords,
+        conversations=koldo.conversations,
+    )
+    profile = ProfileMiddleware(koldo.db)
+    locale = ProfileLocaleMiddleware(koldo.i18n)
+    dp.update.outer_middleware(profile)
+    dp.update.outer_middleware(locale)
+    dp.include_routers(
+        errors.build_router(),
+        commands.build_router(),
+        language_dialog(),
+        consent_dialog(),
+        menu_dialog(),
+        form_dialog(),
+        my_requests_dialog(),
+        info_dialog(),
+        forget_dialog(),
+        fallback.build_router(),
+    )
+    setup_dialogs(
+        dp,
+        events_isolation=koldo.conversations.isolation,
+        message_manager=KoldoMessageManager(),
+    )
+    # Updates that aiogram-dialog makes itself (background managers) skip the update level.
+    dp.observers[DIALOG_EVENT_NAME].outer_middleware(profile)
+    dp.observers[DIALOG_EVENT_NAME].outer_middleware(locale)
+    return dp
+
+
+def build_bot(settings: Settings) -> Bot:
+    if settings.telegram.token is None:
+        raise ValueError("KOLDO_TELEGRAM__TOKEN is required")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base_url))
+    session.middleware(RetryMiddleware())
+    return Bot(
+        token=settings.telegram.token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+async def publish_commands(bot: Bot, i18n: PoI18n) -> None:
+    """The command menu in each language, and the default language for everyone else."""
+    for language in (None, *SUPPORTED_LANGUAGES):
+        locale = language or i18n.default_locale
+        commands_list = [
+            BotCommand(command=name, description=i18n.gettext(text, locale=locale))
+            for name, text in COMMANDS.items()
+        ]
+        await bot.set_my_commands(commands_list, language_code=language)
+
+
+async def run_polling(koldo: Koldo, bot: Bot) -> None:
+    """Serve until SIGINT/SIGTERM; aiogram finishes the updates in hand before returning."""
+    dp = build_dispatcher(koldo)
+    scheduler = build_scheduler(koldo.settings, koldo.db)
+    await bot.delete_webhook(drop_pending_updates=False)
+    await publish_commands(bot, koldo.i18n)
+    scheduler.start()
+    try:
+        await dp.start_polling(
+            bot,
+            polling_timeout=koldo.settings.telegram.polling_timeout,
+            allowed_updates=dp.resolve_used_update_types(),
+            close_bot_session=True,
+        )
+    finally:
+        scheduler.shutdown(wait=False)
+        await koldo.conversations.close()
+        await koldo.db.dispose()
+        logger.info("Koldo stopped")

@@ -1,0 +1,104 @@
+"""The `koldo` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import Settings, SettingsError, load_settings
+
+DESCRIPTION = """Koldo: the Telegram bot of the Center for the Protection of Children (Bishkek).
+
+Settings come from KOLDO_* environment variables or a .env file in the working directory
+(see README.md)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="koldo", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="migrate the database to the newest schema, then serve Telegram by long polling\n"
+        "against the configured Bot API server until SIGINT or SIGTERM",
+    )
+    commands.add_parser("migrate", help="bring the database to the newest schema and exit")
+    seed = commands.add_parser(
+        "seed",
+        help="load reference data (settlements, day centres, urgent numbers, programmes)\n"
+        "from the reviewed data file; running it again changes only what changed",
+    )
+    seed.add_argument("--file", type=Path, help="data file (default: data/reference.toml)")
+    return parser
+
+
+async def _run(settings: Settings) -> None:
+    from bot.app import build_bot, build_koldo, run_polling
+    from storage.migrate import upgrade
+
+    if settings.telegram.token is None:
+        raise SettingsError(
+            "Setting KOLDO_TELEGRAM__TOKEN is missing: put the bot token from @BotFather "
+            "in the environment or in .env."
+        )
+    await upgrade(settings.database.url)
+    koldo = build_koldo(settings)
+    await run_polling(koldo, build_bot(settings))
+
+
+async def _seed(settings: Settings, path: Path | None) -> None:
+    from core.errors import InvalidInput
+    from core.reference import seed
+    from storage.database import Database
+
+    db = Database.from_url(settings.database.url)
+    try:
+        report = await seed(db, path or settings.data.reference_file)
+    except InvalidInput as error:
+        raise SettingsError(
+            f"The reference data file is not valid: {error.params.get('where')}, "
+            f"field {error.params.get('field')}."
+        ) from error
+    finally:
+        await db.dispose()
+    for table in report.changed:
+        print(
+            f"{table}: {report.changed[table]} added or changed, "
+            f"{report.deactivated[table]} no longer listed"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            asyncio.run(_run(settings))
+        elif args.command == "migrate":
+            from storage.migrate import upgrade_sync
+
+            upgrade_sync(settings.database.url)
+            print("Database is at the newest schema.")
+        elif args.command == "seed":
+            from storage.migrate import upgrade_sync
+
+            upgrade_sync(settings.database.url)
+            asyncio.run(_seed(settings, args.file))
+    except SettingsError as error:
+        print(f"koldo: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

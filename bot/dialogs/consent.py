@@ -1,0 +1,59 @@
+"""The privacy notice, shown before any personal data is asked for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import CallbackQuery
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.widgets.kbd import Button
+
+from bot.dialogs.states import ConsentSG
+from bot.widgets import TP, B, T
+from core.consent import answer_notice
+
+
+async def notice_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    settings = dialog_manager.middleware_data["settings"]
+    return {"years": settings.privacy.retention_days // 365}
+
+
+async def _answer(manager: DialogManager, granted: bool) -> None:
+    await answer_notice(manager.middleware_data["db"], manager.event.from_user.id, granted=granted)
+    then = (manager.start_data or {}).get("then")
+    await manager.done({"consented": granted, "then": then})
+
+
+async def on_agree(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _answer(manager, True)
+
+
+async def on_not_now(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _answer(manager, False)
+
+
+def consent_dialog() -> Dialog:
+    """A fresh dialog: aiogram routers can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            T("🔒 <b>Your data and your privacy</b>"),
+            T(
+                "\nTo help you, we ask for: your phone number, your settlement, "
+                "the child's age and grade, and what happened (text, photos, voice)."
+            ),
+            T("\n👀 Only CPC staff see it. We do not give it to anyone else."),
+            TP(
+                "\n🗓 We keep it while we work on your request and for up to {years} year after, "
+                "then we erase it.",
+                "\n🗓 We keep it while we work on your request and for up to {years} years after, "
+                "then we erase it.",
+                "years",
+            ),
+            T("\n🗑 You can erase it at any time with the command /forget."),
+            T("\nDo you agree?"),
+            Button(B("✅ I agree"), id="agree", on_click=on_agree),
+            Button(B("Not now"), id="not_now", on_click=on_not_now),
+            state=ConsentSG.notice,
+            getter=notice_getter,
+        ),
+    )

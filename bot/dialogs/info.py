@@ -1,0 +1,74 @@
+"""Public information, open to everyone without consent: urgent numbers and day centres."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.widgets.kbd import Cancel
+
+from bot.dialogs.states import InfoSG
+from bot.i18n import pick
+from bot.widgets import B, Safe, T
+from core import reference
+from core.reference import PublicInfo
+
+
+def urgent_numbers_html(info: PublicInfo) -> Safe:
+    return Safe(
+        "\n".join(
+            f"☎️ <b>{html.escape(contact.number)}</b> — {html.escape(pick(contact.label))}"
+            for contact in info.urgent_contacts
+        )
+    )
+
+
+def day_centres_html(info: PublicInfo) -> Safe:
+    blocks = []
+    for centre in info.day_centres:
+        lines = [
+            f"🏠 <b>{html.escape(pick(centre.name))}</b>",
+            f"📍 {html.escape(pick(centre.address))}",
+            f"🕘 {html.escape(pick(centre.hours))}",
+        ]
+        if centre.phone:
+            lines.append(f"☎️ {html.escape(centre.phone)}")
+        blocks.append("\n".join(lines))
+    return Safe("\n\n".join(blocks))
+
+
+async def info_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    info = await reference.public_info(dialog_manager.middleware_data["db"])
+    return {"numbers": urgent_numbers_html(info), "centres": day_centres_html(info)}
+
+
+BACK = Cancel(B("⬅️ Back"))
+
+
+def info_dialog() -> Dialog:
+    """A fresh dialog: aiogram routers can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            T("🆘 <b>Urgent help</b>\nIf a child is in danger, call right away:\n\n{numbers}"),
+            T("\n<b>CPC day centres</b>\n\n{centres}"),
+            BACK,
+            state=InfoSG.urgent,
+            getter=info_getter,
+        ),
+        Window(
+            T("🏠 <b>Day centres</b>\nBooking a visit in the bot is coming soon."),
+            T("Until then, come during opening hours:\n\n{centres}"),
+            BACK,
+            state=InfoSG.day_centre,
+            getter=info_getter,
+        ),
+        Window(
+            T(
+                "🎓 <b>Trainings</b>\nThe schedule of sessions will be here soon. "
+                "Ask at a day centre to join a training now."
+            ),
+            BACK,
+            state=InfoSG.trainings,
+        ),
+    )

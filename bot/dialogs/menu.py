@@ -1,0 +1,89 @@
+"""The main menu: big buttons, short words, every one leads somewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import CallbackQuery
+from aiogram_dialog import Data, Dialog, DialogManager, Window
+from aiogram_dialog.widgets.kbd import Button, Row, Start
+from aiogram_dialog.widgets.text import Format
+
+from bot.dialogs.states import ConsentSG, FormSG, InfoSG, LanguageSG, MenuSG, MyRequestsSG
+from bot.i18n import N_, gettext_
+from bot.widgets import B, T
+from core.forms import Category
+
+NOTICES = {
+    "cancelled": N_("✖️ Cancelled. Nothing was sent."),
+    "consent_required": N_("To send a request, please agree to how we use your data first."),
+    "declined": N_("All right. You can still see urgent help and the day centres' addresses."),
+}
+
+
+async def menu_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    notice = dialog_manager.dialog_data.pop("notice", None) or (
+        dialog_manager.start_data or {}
+    ).pop("notice", None)
+    return {
+        "notice": gettext_(NOTICES[notice]) if notice in NOTICES else "",
+        "has_notice": notice in NOTICES,
+    }
+
+
+async def start_form(manager: DialogManager, category: Category) -> None:
+    if manager.middleware_data["profile"].consented:
+        await manager.start(FormSG.document_type, data={"category": category.value})
+    else:
+        await manager.start(ConsentSG.notice, data={"then": category.value})
+
+
+async def on_documents(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await start_form(manager, Category.DOCUMENTS)
+
+
+async def on_school(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await start_form(manager, Category.SCHOOL)
+
+
+async def on_result(_start_data: Data, result: Any, manager: DialogManager) -> None:
+    """What a finished sub-dialog asks the menu to do next."""
+    if not isinstance(result, dict):
+        return
+    if result.get("open") == "my_requests":
+        await manager.start(MyRequestsSG.list)
+        return
+    if "consented" in result:
+        then = result.get("then")
+        if result["consented"] and then in {c.value for c in Category}:
+            await manager.start(FormSG.document_type, data={"category": then})
+            return
+        if not result["consented"]:
+            manager.dialog_data["notice"] = "declined"
+        return
+    if result.get("notice"):
+        manager.dialog_data["notice"] = result["notice"]
+
+
+def menu_dialog() -> Dialog:
+    """A fresh dialog: aiogram routers can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            Format("{notice}\n", when="has_notice"),
+            T("🏠 <b>Main menu</b>\nWhat do you need help with?"),
+            Row(
+                Button(B("📄 Documents"), id="documents", on_click=on_documents),
+                Button(B("🏫 School"), id="school", on_click=on_school),
+            ),
+            Row(
+                Start(B("🏠 Day centre"), id="day_centre", state=InfoSG.day_centre),
+                Start(B("🎓 Trainings"), id="trainings", state=InfoSG.trainings),
+            ),
+            Start(B("📋 My requests"), id="my_requests", state=MyRequestsSG.list),
+            Start(B("🆘 Urgent help"), id="urgent", state=InfoSG.urgent),
+            Start(B("🌐 Language"), id="language", state=LanguageSG.pick),
+            state=MenuSG.main,
+            getter=menu_getter,
+        ),
+        on_process_result=on_result,
+    )

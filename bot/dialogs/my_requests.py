@@ -1,0 +1,239 @@
+"""My requests: the parent's own requests, their history, adding to them and withdrawing.
+
+Button data can be forged, so every request id that comes back from a button goes through core,
+which checks ownership (and logs a refusal) before anything is shown.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from aiogram import F
+from aiogram.enums import ContentType
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Select, SwitchTo
+from aiogram_dialog.widgets.text import Format
+
+from bot.dialogs import labels
+from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
+from bot.dialogs.states import MyRequestsSG
+from bot.i18n import N_, format_day, format_moment, gettext_
+from bot.widgets import B, Safe, T
+from core.errors import CoreError
+from core.forms import AttachmentKind
+from core.requests import (
+    Author,
+    HistoryItem,
+    add_parent_message,
+    list_my_requests,
+    open_my_request,
+    withdraw_request,
+)
+
+HISTORY_SHOWN = 10
+ATTACHMENT = {
+    AttachmentKind.PHOTO: N_("📷 photo"),
+    AttachmentKind.DOCUMENT: N_("📎 file"),
+    AttachmentKind.VOICE: N_("🎤 voice message"),
+}
+AUTHOR = {
+    Author.PARENT: N_("You"),
+    Author.STAFF: N_("CPC"),
+}
+REQUEST_ID = "request_id"
+
+
+def _zone(manager: DialogManager) -> Any:
+    return manager.middleware_data["settings"].locale.zone
+
+
+async def list_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    data = dialog_manager.middleware_data
+    requests = await list_my_requests(data["db"], dialog_manager.event.from_user.id)
+    zone = _zone(dialog_manager)
+    return {
+        "requests": [
+            (
+                str(r.id),
+                f"{r.reference} · {gettext_(labels.CATEGORY[r.category])} · "
+                f"{gettext_(labels.STATUS[r.status])} · {format_day(r.created_at, zone)}",
+            )
+            for r in requests
+        ],
+        "has_requests": bool(requests),
+    }
+
+
+async def on_open(
+    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item: str
+) -> None:
+    clear_problem(manager)
+    if not item.isdigit():
+        set_problem(manager, "not_yours")
+        return
+    try:
+        await open_my_request(manager.middleware_data["db"], manager.event.from_user.id, int(item))
+    except CoreError:
+        set_problem(manager, "not_yours")
+        return
+    manager.dialog_data[REQUEST_ID] = int(item)
+    await manager.switch_to(MyRequestsSG.details)
+
+
+def _history_line(item: HistoryItem, zone: Any) -> str:
+    when = format_moment(item.at, zone)
+    if item.status is not None:
+        return f"{when} — {html.escape(gettext_(labels.STATUS[item.status]))}"
+    who = gettext_(AUTHOR.get(item.author, AUTHOR[Author.STAFF]))
+    parts = []
+    if item.attachment is not None:
+        parts.append(gettext_(ATTACHMENT[item.attachment]))
+    if item.text:
+        text = item.text if len(item.text) <= 200 else item.text[:200].rstrip() + "…"
+        parts.append(text)
+    return f"{when} — <b>{html.escape(who)}:</b> {html.escape(' '.join(parts))}"
+
+
+async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    details = await open_my_request(
+        dialog_manager.middleware_data["db"],
+        dialog_manager.event.from_user.id,
+        dialog_manager.dialog_data[REQUEST_ID],
+    )
+    zone = _zone(dialog_manager)
+    summary = details.summary
+    history = details.history[-HISTORY_SHOWN:]
+    return {
+        "reference": summary.reference,
+        "category": gettext_(labels.CATEGORY[summary.category]),
+        "status": gettext_(labels.STATUS[summary.status]),
+        "date": format_day(summary.created_at, zone),
+        "history": Safe("\n".join(_history_line(item, zone) for item in history)),
+        "can_withdraw": details.can_withdraw,
+    }
+
+
+async def on_message(message: Message, _widget: Any, manager: DialogManager) -> None:
+    kind, file_id = None, None
+    if message.photo:
+        kind, file_id = AttachmentKind.PHOTO, message.photo[-1].file_id
+    elif message.document:
+        kind, file_id = AttachmentKind.DOCUMENT, message.document.file_id
+    elif message.voice:
+        kind, file_id = AttachmentKind.VOICE, message.voice.file_id
+    try:
+        await add_parent_message(
+            manager.middleware_data["db"],
+            user_id=message.from_user.id,
+            request_id=manager.dialog_data[REQUEST_ID],
+            text=message.text if message.text is not None else message.caption,
+            attachment=kind,
+            file_id=file_id,
+            source_key=f"tg:{message.chat.id}:{message.message_id}",
+        )
+    except CoreError as error:
+        set_error(manager, error)
+        return
+    clear_problem(manager)
+    manager.dialog_data["notice"] = "added"
+    await manager.switch_to(MyRequestsSG.details)
+
+
+async def on_unsupported(message: Message, _widget: Any, manager: DialogManager) -> None:
+    set_problem(manager, "not_supported")
+
+
+async def on_withdraw(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    try:
+        await withdraw_request(
+            manager.middleware_data["db"],
+            user_id=manager.event.from_user.id,
+            request_id=manager.dialog_data[REQUEST_ID],
+        )
+    except CoreError as error:
+        set_error(manager, error)
+    await manager.switch_to(MyRequestsSG.details)
+
+
+async def notice_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    added = dialog_manager.dialog_data.pop("notice", None) == "added"
+    return {"added": added}
+
+
+async def details_and_notice(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    return {
+        **await details_getter(dialog_manager, **kwargs),
+        **await notice_getter(dialog_manager),
+    }
+
+
+TO_LIST = SwitchTo(B("⬅️ Back"), id="to_list", state=MyRequestsSG.list)
+TO_DETAILS = SwitchTo(B("⬅️ Back"), id="to_details", state=MyRequestsSG.details)
+
+
+def my_requests_dialog() -> Dialog:
+    """A fresh dialog: aiogram routers can belong to one dispatcher only."""
+    return Dialog(
+        Window(
+            ProblemText(),
+            T("📋 <b>My requests</b>\nPress a request to see it.", when="has_requests"),
+            T("📋 You have no requests yet.", when=~F["has_requests"]),
+            Column(
+                Select(
+                    Format("{item[1]}"),
+                    id="request",
+                    item_id_getter=lambda item: item[0],
+                    items="requests",
+                    on_click=on_open,
+                )
+            ),
+            Cancel(B("⬅️ Back")),
+            state=MyRequestsSG.list,
+            getter=list_getter,
+        ),
+        Window(
+            ProblemText(),
+            T("✅ Your message was added.\n", when="added"),
+            T("<b>{reference}</b> · {category}\nStatus: {status}\nSent: {date}"),
+            T("\n<b>History</b>\n{history}"),
+            SwitchTo(
+                B("✍️ Add a message"), id="add", state=MyRequestsSG.add_message, when="can_withdraw"
+            ),
+            SwitchTo(
+                B("↩️ Withdraw the request"),
+                id="withdraw",
+                state=MyRequestsSG.withdraw,
+                when="can_withdraw",
+            ),
+            TO_LIST,
+            state=MyRequestsSG.details,
+            getter=details_and_notice,
+        ),
+        Window(
+            ProblemText(),
+            T("✍️ Write your message. You can also send a photo, a file or a voice message."),
+            TO_DETAILS,
+            MessageInput(
+                on_message,
+                content_types=[
+                    ContentType.TEXT,
+                    ContentType.PHOTO,
+                    ContentType.DOCUMENT,
+                    ContentType.VOICE,
+                ],
+            ),
+            MessageInput(on_unsupported, content_types=ContentType.ANY),
+            state=MyRequestsSG.add_message,
+        ),
+        Window(
+            ProblemText(),
+            T("↩️ Withdraw request <b>{reference}</b>?\nCPC will stop working on it."),
+            Button(B("Yes, withdraw"), id="confirm_withdraw", on_click=on_withdraw),
+            SwitchTo(B("No, keep it"), id="keep", state=MyRequestsSG.details),
+            state=MyRequestsSG.withdraw,
+            getter=details_getter,
+        ),
+    )

@@ -1,0 +1,61 @@
+"""Commands a parent can type at any moment; each leaves whatever flow was open cleanly."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import Message
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+
+from bot.dialogs.language import ONBOARDING
+from bot.dialogs.states import ConsentSG, ForgetSG, LanguageSG, MenuSG
+from core.users import Profile
+
+
+async def show_home(manager: DialogManager, profile: Profile, notice: str | None = None) -> None:
+    """Language picker for a newcomer; otherwise the menu, with the notice on top if it is
+    new to them."""
+    if profile.language is None:
+        await manager.start(
+            LanguageSG.pick,
+            data={"then": ONBOARDING},
+            mode=StartMode.RESET_STACK,
+            show_mode=ShowMode.SEND,
+        )
+        return
+    await manager.start(
+        MenuSG.main,
+        data={"notice": notice} if notice else None,
+        mode=StartMode.RESET_STACK,
+        show_mode=ShowMode.SEND,
+    )
+    if profile.needs_notice:
+        await manager.start(ConsentSG.notice, show_mode=ShowMode.SEND)
+
+
+async def on_start(message: Message, dialog_manager: DialogManager, profile: Profile) -> None:
+    await show_home(dialog_manager, profile)
+
+
+async def on_cancel(message: Message, dialog_manager: DialogManager, profile: Profile) -> None:
+    await show_home(dialog_manager, profile, notice="cancelled")
+
+
+async def on_language(message: Message, dialog_manager: DialogManager, profile: Profile) -> None:
+    then = ONBOARDING if profile.language is None or not dialog_manager.has_context() else "back"
+    await dialog_manager.start(LanguageSG.pick, data={"then": then}, show_mode=ShowMode.SEND)
+
+
+async def on_forget(message: Message, dialog_manager: DialogManager, profile: Profile) -> None:
+    await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+    await dialog_manager.start(ForgetSG.confirm, show_mode=ShowMode.SEND)
+
+
+def build_router() -> Router:
+    router = Router(name="parent-commands")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(on_start, CommandStart())
+    router.message.register(on_cancel, Command("cancel"))
+    router.message.register(on_language, Command("language"))
+    router.message.register(on_forget, Command("forget"))
+    return router

@@ -1,0 +1,32 @@
+"""Whatever no dialog took. A message the current screen cannot use shows that screen again
+(nothing the parent entered is dropped); outside any flow it shows the way home. A button that
+belongs to nothing is answered, so the phone stops spinning."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import DialogManager, ShowMode
+
+from bot.handlers.commands import show_home
+from bot.i18n import gettext_
+from core.users import Profile
+
+
+async def on_any_message(message: Message, dialog_manager: DialogManager, profile: Profile) -> None:
+    if dialog_manager.has_context():
+        await dialog_manager.show(ShowMode.SEND)
+    else:
+        await show_home(dialog_manager, profile)
+
+
+async def on_unknown_button(callback: CallbackQuery) -> None:
+    await callback.answer(gettext_("This button no longer works. Please use the newest message."))
+
+
+def build_router() -> Router:
+    router = Router(name="fallback")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(on_any_message)
+    router.callback_query.register(on_unknown_button)
+    return router

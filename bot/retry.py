@@ -1,0 +1,60 @@
+"""Calls to the Bot API that Telegram refuses for a moment are tried again.
+
+429 says exactly how long to wait (retry_after); 5xx and network errors get an exponential
+backoff. Long polling has its own backoff in aiogram, so getUpdates is left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import GetUpdates
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.methods import TelegramMethod
+
+logger = logging.getLogger(__name__)
+
+
+class RetryMiddleware(BaseRequestMiddleware):
+    def __init__(
+        self, *, attempts: int = 5, base_delay: float = 0.5, max_delay: float = 30.0
+    ) -> None:
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[Any],
+        bot: Bot,
+        method: TelegramMethod[Any],
+    ) -> Any:
+        if isinstance(method, GetUpdates):
+            return await make_request(bot, method)
+        attempt = 1
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                if attempt >= self.attempts:
+                    raise
+                delay = float(error.retry_after)
+            except (TelegramServerError, TelegramNetworkError):
+                if attempt >= self.attempts:
+                    raise
+                delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+            logger.warning(
+                "%s failed (attempt %d of %d); retrying in %.1f s",
+                type(method).__name__,
+                attempt,
+                self.attempts,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            attempt += 1
