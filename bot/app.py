@@ -72,12 +72,13 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
         db=koldo.db,
         settings=koldo.settings,
         keywords=koldo.keywords,
-        conversations=koldo.conversations,
     )
     profile = ProfileMiddleware(koldo.db)
     locale = ProfileLocaleMiddleware(koldo.i18n)
     dp.update.outer_middleware(profile)
     dp.update.outer_middleware(locale)
+    # Errors surface after the update's middlewares have exited: speak the person's language.
+    dp.errors.outer_middleware(locale)
     dp.include_routers(
         errors.build_router(),
         commands.build_router(),

@@ -11,7 +11,7 @@ from storage.fsm import SqlStorage
 
 
 class Conversations:
-    """The FSM storage and event isolation pair, and erasing one person's state from it."""
+    """The FSM storage and its event isolation, chosen together."""
 
     def __init__(self, storage: BaseStorage, isolation: BaseEventIsolation) -> None:
         self.storage = storage
@@ -25,15 +25,6 @@ class Conversations:
             )
             return cls(storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder))
         return cls(SqlStorage(db.engine), SimpleEventIsolation())
-
-    async def forget(self, user_id: int) -> None:
-        """Drop every conversation record of the person (forms they had half filled in)."""
-        if isinstance(self.storage, SqlStorage):
-            await self.storage.forget_user(user_id)
-        elif isinstance(self.storage, RedisStorage):
-            redis = self.storage.redis
-            async for key in redis.scan_iter(match=f"fsm:*:*:{user_id}:*"):
-                await redis.delete(key)
 
     async def close(self) -> None:
         await self.storage.close()

@@ -90,11 +90,5 @@ class SqlStorage(BaseStorage):
         _, data = await self._load(self._keys.build(key))
         return json.loads(data)
 
-    async def forget_user(self, user_id: int) -> None:
-        """Drop every conversation record of a person who asked to be forgotten."""
-        async with self._sessions.begin() as session:
-            await session.execute(delete(FsmRecord).where(FsmRecord.user_id == user_id))
-        self._cache.clear()
-
     async def close(self) -> None:
         self._cache.clear()

@@ -25,7 +25,7 @@ POSTGRES_URL = os.environ.get(
     "KOLDO_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("KOLDO_REQUIRE_POSTGRES") == "1"
-# Tables that hold what tests create; reference data stays seeded across tests.
+# Tables that hold what tests create; emptied before each PostgreSQL test.
 STATE_TABLES = (
     "audit_log",
     "request_messages",
@@ -97,13 +97,15 @@ def postgres_ready() -> str:
     return POSTGRES_URL
 
 
-async def _truncate_postgres(url: str) -> None:
+async def _reset_postgres_state(url: str) -> None:
+    """Empty what tests create and put the reference data back as the file has it."""
     db = Database.from_url(url)
     try:
         async with db.engine.begin() as connection:
             await connection.execute(
                 text(f"TRUNCATE {', '.join(STATE_TABLES)} RESTART IDENTITY CASCADE")
             )
+        await reference.seed(db, REFERENCE_FILE)
     finally:
         await db.dispose()
 
@@ -115,7 +117,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite+aiosqlite:///{path}"
     url = request.getfixturevalue("postgres_ready")
-    run_sync(_truncate_postgres(url))
+    run_sync(_reset_postgres_state(url))
     return url
 
 

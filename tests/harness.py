@@ -40,7 +40,7 @@ class RunningBot:
     task: asyncio.Task[None] = field(repr=False)
 
     @property
-    def db(self):  # noqa: ANN201 - the storage Database
+    def db(self):
         return self.koldo.db
 
 

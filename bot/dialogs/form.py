@@ -7,11 +7,11 @@ the Edit screen can send the parent to any answer and bring them back to the sum
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from aiogram import F
 from aiogram.enums import ContentType
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.api.entities import Data
@@ -25,7 +25,7 @@ from bot.dialogs.info import urgent_numbers_html
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
 from bot.dialogs.states import FormSG
 from bot.i18n import format_number, gettext_, pick
-from bot.widgets import TP, B, Safe, T
+from bot.widgets import TP, B, Safe, T, escape
 from core import reference
 from core.errors import CoreError, InvalidInput
 from core.forms import (
@@ -90,6 +90,12 @@ async def advance(manager: DialogManager) -> None:
     else:
         following = next_field(answers, current_field(manager))
     await manager.switch_to(STATE_OF[following] if following else FormSG.summary)
+
+
+def first_question(category: Category) -> State:
+    """The screen a new form of this category opens on."""
+    first = next_field(Answers(category=category), None)
+    return STATE_OF[first] if first else FormSG.summary
 
 
 async def on_start(start_data: Data, manager: DialogManager) -> None:
@@ -357,8 +363,8 @@ async def summary_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
         s.code: s.name for s in await reference.settlements(dialog_manager.middleware_data["db"])
     }
     lines = [
-        f"<b>{html.escape(gettext_(labels.FIELD[field]))}:</b> "
-        f"{html.escape(_value_text(field, answers, names))}"
+        f"<b>{escape(gettext_(labels.FIELD[field]))}:</b> "
+        f"{escape(_value_text(field, answers, names))}"
         for field in fields_for(answers)
     ]
     return {

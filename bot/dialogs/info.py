@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from aiogram_dialog import Dialog, DialogManager, Window
@@ -10,7 +9,7 @@ from aiogram_dialog.widgets.kbd import Cancel
 
 from bot.dialogs.states import InfoSG
 from bot.i18n import pick
-from bot.widgets import B, Safe, T
+from bot.widgets import B, Safe, T, escape
 from core import reference
 from core.reference import PublicInfo
 
@@ -18,7 +17,7 @@ from core.reference import PublicInfo
 def urgent_numbers_html(info: PublicInfo) -> Safe:
     return Safe(
         "\n".join(
-            f"☎️ <b>{html.escape(contact.number)}</b> — {html.escape(pick(contact.label))}"
+            f"☎️ <b>{escape(contact.number)}</b> — {escape(pick(contact.label))}"
             for contact in info.urgent_contacts
         )
     )
@@ -28,12 +27,12 @@ def day_centres_html(info: PublicInfo) -> Safe:
     blocks = []
     for centre in info.day_centres:
         lines = [
-            f"🏠 <b>{html.escape(pick(centre.name))}</b>",
-            f"📍 {html.escape(pick(centre.address))}",
-            f"🕘 {html.escape(pick(centre.hours))}",
+            f"🏠 <b>{escape(pick(centre.name))}</b>",
+            f"📍 {escape(pick(centre.address))}",
+            f"🕘 {escape(pick(centre.hours))}",
         ]
         if centre.phone:
-            lines.append(f"☎️ {html.escape(centre.phone)}")
+            lines.append(f"☎️ {escape(centre.phone)}")
         blocks.append("\n".join(lines))
     return Safe("\n\n".join(blocks))
 

@@ -9,7 +9,8 @@ from aiogram_dialog import Data, Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, Row, Start
 from aiogram_dialog.widgets.text import Format
 
-from bot.dialogs.states import ConsentSG, FormSG, InfoSG, LanguageSG, MenuSG, MyRequestsSG
+from bot.dialogs.form import first_question
+from bot.dialogs.states import ConsentSG, InfoSG, LanguageSG, MenuSG, MyRequestsSG
 from bot.i18n import N_, gettext_
 from bot.widgets import B, T
 from core.forms import Category
@@ -33,7 +34,7 @@ async def menu_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
 
 async def start_form(manager: DialogManager, category: Category) -> None:
     if manager.middleware_data["profile"].consented:
-        await manager.start(FormSG.document_type, data={"category": category.value})
+        await manager.start(first_question(category), data={"category": category.value})
     else:
         await manager.start(ConsentSG.notice, data={"then": category.value})
 
@@ -56,7 +57,7 @@ async def on_result(_start_data: Data, result: Any, manager: DialogManager) -> N
     if "consented" in result:
         then = result.get("then")
         if result["consented"] and then in {c.value for c in Category}:
-            await manager.start(FormSG.document_type, data={"category": then})
+            await manager.start(first_question(Category(then)), data={"category": then})
             return
         if not result["consented"]:
             manager.dialog_data["notice"] = "declined"

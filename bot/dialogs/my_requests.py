@@ -6,7 +6,6 @@ which checks ownership (and logs a refusal) before anything is shown.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from aiogram import F
@@ -21,7 +20,7 @@ from bot.dialogs import labels
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
 from bot.dialogs.states import MyRequestsSG
 from bot.i18n import N_, format_day, format_moment, gettext_
-from bot.widgets import B, Safe, T
+from bot.widgets import B, Safe, T, escape
 from core.errors import CoreError
 from core.forms import AttachmentKind
 from core.requests import (
@@ -86,7 +85,7 @@ async def on_open(
 def _history_line(item: HistoryItem, zone: Any) -> str:
     when = format_moment(item.at, zone)
     if item.status is not None:
-        return f"{when} — {html.escape(gettext_(labels.STATUS[item.status]))}"
+        return f"{when} — {escape(gettext_(labels.STATUS[item.status]))}"
     who = gettext_(AUTHOR.get(item.author, AUTHOR[Author.STAFF]))
     parts = []
     if item.attachment is not None:
@@ -94,7 +93,7 @@ def _history_line(item: HistoryItem, zone: Any) -> str:
     if item.text:
         text = item.text if len(item.text) <= 200 else item.text[:200].rstrip() + "…"
         parts.append(text)
-    return f"{when} — <b>{html.escape(who)}:</b> {html.escape(' '.join(parts))}"
+    return f"{when} — <b>{escape(who)}:</b> {escape(' '.join(parts))}"
 
 
 async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:

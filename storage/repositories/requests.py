@@ -99,10 +99,12 @@ class RequestRepository:
             update(Request)
             .where(Request.id.in_(request_ids))
             .values(
-                dict.fromkeys(PERSONAL_REQUEST_FIELDS),
-                user_id=None,
-                anonymised_at=at,
-                updated_at=at,
+                {
+                    **dict.fromkeys(PERSONAL_REQUEST_FIELDS),
+                    "user_id": None,
+                    "anonymised_at": at,
+                    "updated_at": at,
+                }
             )
         )
         await self.session.execute(

@@ -145,9 +145,7 @@ def parse_html(source: str, *, strict_ampersand: bool = True) -> ParsedText:
         utf16 += 2 if ord(char) > 0xFFFF else 1
         i += 1
     if stack:
-        raise EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"'
-        )
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
     for entity in entities:
         # A "code" entity carries a language only while it may still merge into a <pre>.
         if entity["type"] == "code":
@@ -236,9 +234,7 @@ def _attribute_value(source: str, i: int) -> tuple[str, int]:
     n = len(source)
     if source[i] not in "'\"":
         start = i
-        while i < n and (
-            (source[i].isascii() and source[i].isalnum()) or source[i] in ".-"
-        ):
+        while i < n and ((source[i].isascii() and source[i].isalnum()) or source[i] in ".-"):
             i += 1
         if i < n and source[i] not in _SPACES and source[i] != ">":
             raise EntityParseError(
@@ -293,9 +289,7 @@ def _close_tag(
     return i + 1
 
 
-def _make_entity(
-    opened: _OpenTag, length: int, entities: list[dict[str, Any]]
-) -> dict[str, Any]:
+def _make_entity(opened: _OpenTag, length: int, entities: list[dict[str, Any]]) -> dict[str, Any]:
     entity: dict[str, Any] = {"type": "", "offset": opened.utf16_start, "length": length}
     if opened.name == "a":
         entity["type"] = "text_link"

@@ -1,0 +1,220 @@
+"""Bad input gets a clear, polite answer in the parent's language and loses nothing."""
+
+from __future__ import annotations
+
+from tests.e2e import AuditEntry, Request, fill_documents_form, onboard, rows, tr
+from tests.emulator import SimulatedPerson
+
+AGE_QUESTION = "🧒 How old is the child?\nSend a number, for example 9."
+
+
+async def reach_age_question(parent: SimulatedPerson, language: str = "ru") -> None:
+    await onboard(parent, language)
+    await parent.press(tr(language, "📄 Documents"))
+    await parent.press(tr(language, "👶 Birth certificate"))
+    await parent.press(tr(language, "🧒 For a child"))
+
+
+async def reach_story_question(parent: SimulatedPerson, language: str = "ru") -> None:
+    await reach_age_question(parent, language)
+    await parent.send_text("9")
+    await parent.press(parent.buttons()[0])
+
+
+async def test_text_over_4096_characters_is_refused_and_the_form_kept(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5001)
+    await reach_story_question(parent)
+    await parent.send_text("а" * 5000)
+    screen = parent.screen().text
+    assert screen.startswith(
+        "⚠️ "
+        + tr(
+            "ru",
+            "That is too long: {length} characters. Please send at most {limit} characters.",
+            length="5\xa0000",
+            limit="2\xa0000",
+        )
+    )
+    await parent.send_text("Короткая история")
+    await parent.press(tr("ru", "➡️ Next"))
+    await parent.press(tr("ru", "📱 Share my number"))
+    summary = parent.screen().text
+    assert tr("ru", "Child's age") + ": 9" in summary
+    assert "Короткая история" in summary
+
+
+async def test_empty_text_is_asked_again(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5002)
+    await reach_age_question(parent, "ky")
+    await parent.send_text("   ")
+    screen = parent.screen().text
+    assert screen.startswith("⚠️ " + tr("ky", "The message was empty. Please write a few words."))
+    assert tr("ky", AGE_QUESTION) in screen
+
+
+async def test_sticker_and_location_where_text_is_expected(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5003)
+    await reach_age_question(parent, "en")
+    await parent.send_sticker()
+    assert parent.screen().text.startswith(
+        "⚠️ "
+        + tr("en", "Please answer with a text message. Stickers, places and files do not fit here.")
+    )
+    await parent.send_location(42.87, 74.59)
+    assert tr("en", AGE_QUESTION) in parent.screen().text
+    await parent.send_text("9")
+    assert parent.screen().text == tr("en", "📍 Where do you live? Choose your settlement.")
+
+
+async def test_sticker_in_the_story_step(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5004)
+    await reach_story_question(parent)
+    await parent.send_sticker()
+    assert parent.screen().text.startswith(
+        "⚠️ "
+        + tr(
+            "ru", "This cannot be added here. Please send text, a photo, a file or a voice message."
+        )
+    )
+    assert tr("ru", "➡️ Next") not in parent.buttons()
+
+
+async def test_html_in_text_is_shown_escaped_and_stored_as_typed(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5005)
+    await onboard(parent, "ru")
+    typed = "<b>жирный</b> & <script>alert('x')</script>"
+    await fill_documents_form(parent, "ru", story=typed)
+    screen = parent.screen()
+    assert typed in screen.text
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in screen.raw_text
+    assert "&lt;b&gt;жирный&lt;/b&gt; &amp;" in screen.raw_text
+    await parent.press(tr("ru", "✅ Send"))
+    [request] = await rows(koldo.db, Request)
+    assert request.description == typed
+
+
+async def test_invalid_phone_is_explained_and_a_good_one_accepted(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5006)
+    await reach_story_question(parent)
+    await parent.send_text("История")
+    await parent.press(tr("ru", "➡️ Next"))
+    for wrong in ("12345", "+7 916 123 45 67", "телефон"):
+        await parent.send_text(wrong)
+        assert parent.screen().text.startswith(
+            "⚠️ "
+            + tr(
+                "ru",
+                "This does not look like a Kyrgyz phone number. Please send it like 0700 123 456 "
+                "or +996 700 123 456.",
+            )
+        )
+        assert parent.reply_keyboard() is not None
+    await parent.send_text("+996 (770) 55-44-33")
+    assert "+996 770 554 433" in parent.screen().text
+
+
+async def test_age_out_of_range_and_not_a_number(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5007)
+    await reach_age_question(parent)
+    await parent.send_text("25")
+    assert parent.screen().text.startswith(
+        "⚠️ " + tr("ru", "The age must be a number from {low} to {high}.", low=0, high=17)
+    )
+    await parent.send_text("девять")
+    assert parent.screen().text.startswith(
+        "⚠️ " + tr("ru", "Please send only a number, for example 9.")
+    )
+    await parent.send_text("9")
+    assert parent.screen().text == tr("ru", "📍 Where do you live? Choose your settlement.")
+
+
+async def test_school_age_below_six_is_refused(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5008)
+    await onboard(parent, "ru")
+    await parent.press(tr("ru", "🏫 School"))
+    await parent.send_text("4")
+    assert parent.screen().text.startswith(
+        "⚠️ " + tr("ru", "The age must be a number from {low} to {high}.", low=6, high=17)
+    )
+
+
+async def test_text_where_a_button_is_expected(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5009)
+    await onboard(parent, "ru")
+    await parent.press(tr("ru", "📄 Documents"))
+    await parent.send_text("паспорт")
+    assert parent.screen().text.startswith(
+        "⚠️ " + tr("ru", "Please choose one of the buttons below.")
+    )
+    assert tr("ru", "🪪 Passport / ID card") in parent.buttons()
+
+
+async def test_stale_button_from_an_old_message(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5010)
+    await onboard(parent, "ru")
+    await parent.press(tr("ru", "📄 Documents"))
+    old_screen = parent.screen()
+    await parent.press(tr("ru", "👶 Birth certificate"))
+    await parent.send_text("/cancel")  # the old form's intent is gone now
+    await parent.press_data(old_screen.button_data[0][0], message_id=old_screen.message_id)
+    assert [alert.text for alert in parent.alerts()][-1] == tr(
+        "ru", "This button is out of date. Here is where you are now."
+    )
+    assert tr("ru", "📄 Documents") in parent.buttons()
+
+
+async def test_forged_button_asking_for_someone_elses_request(koldo, emulator):
+    victim = SimulatedPerson(emulator, user_id=5011)
+    await onboard(victim, "ru")
+    await fill_documents_form(victim, "ru")
+    await victim.press(tr("ru", "✅ Send"))
+
+    intruder = SimulatedPerson(emulator, user_id=5012)
+    await onboard(intruder, "ru")
+    await fill_documents_form(intruder, "ru")
+    await intruder.press(tr("ru", "✅ Send"))
+    await intruder.press(tr("ru", "📋 My requests"))
+    own = intruder.screen()
+    data = own.button_data[0][0]
+    assert data.endswith(":2")  # the intruder's own request K-000002
+    await intruder.press_data(data[: -len("2")] + "1", message_id=own.message_id)
+    assert intruder.screen().text.startswith(
+        "⚠️ " + tr("ru", "This request cannot be opened. Please choose one from your list.")
+    )
+    assert "K-000001" not in intruder.screen().text
+    denied = [e for e in await rows(koldo.db, AuditEntry) if e.action == "request.access_denied"]
+    assert [(e.actor_id, e.object_id) for e in denied] == [(5012, "1")]
+
+
+async def test_start_in_the_middle_of_a_flow_leaves_it_cleanly(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5013)
+    await reach_story_question(parent)
+    await parent.send_command("/start")
+    assert tr("ru", "📄 Documents") in parent.buttons()
+    await parent.press(tr("ru", "📄 Documents"))
+    assert parent.screen().text == tr("ru", "📄 Which document do you need help with?")
+    assert await rows(koldo.db, Request) == []
+
+
+async def test_start_on_the_phone_screen_removes_the_keyboard(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5014)
+    await reach_story_question(parent)
+    await parent.send_text("История")
+    await parent.press(tr("ru", "➡️ Next"))
+    assert parent.reply_keyboard() is not None
+    await parent.send_command("/start")
+    assert parent.reply_keyboard() is None
+    assert tr("ru", "📄 Documents") in parent.buttons()
+
+
+async def test_bot_api_429_and_500_are_retried(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5015)
+    await onboard(parent, "ru")
+    emulator.fail("*", status=429, retry_after=1, times=1)
+    await parent.press(tr("ru", "📄 Documents"))
+    assert parent.screen().text == tr("ru", "📄 Which document do you need help with?")
+    emulator.fail("*", status=500, times=1)
+    await parent.press(tr("ru", "👶 Birth certificate"))
+    assert parent.screen().text == tr("ru", "Who is the document for?")
+    failed = [call.status for call in emulator.calls if call.status >= 400]
+    assert failed == [429, 500]

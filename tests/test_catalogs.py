@@ -1,0 +1,87 @@
+"""Every text a person can see exists, translated, in Russian, Kyrgyz and English."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po
+
+from bot.catalogs import extract, po_path
+from core.languages import SUPPORTED_LANGUAGES
+
+PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
+TAG = re.compile(r"</?([a-z-]+)")
+
+
+def load(language: str) -> Catalog:
+    with po_path(language).open("rb") as file:
+        return read_po(file, locale=language)
+
+
+def forms(message: Message) -> list[tuple[str, str]]:
+    """(source, translation) pairs: each plural form is checked against the plural source."""
+    if isinstance(message.id, tuple):
+        singular, plural = message.id
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        return [(singular if i == 0 else plural, s) for i, s in enumerate(strings)]
+    return [(message.id, message.string)]
+
+
+@pytest.fixture(scope="module")
+def source_ids() -> set[str]:
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in extract() if m.id}
+    assert len(ids) > 100, "extraction found too little: are the keywords right?"
+    return ids
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_catalog_matches_the_code(language, source_ids):
+    catalog_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in load(language) if m.id}
+    assert source_ids - catalog_ids == set(), "run `python -m bot.catalogs` and translate"
+    assert catalog_ids - source_ids == set(), "stale entries: run `python -m bot.catalogs`"
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_every_entry_translated_and_not_fuzzy(language):
+    catalog = load(language)
+    problems = [m.id for m in catalog if m.id and (m.fuzzy or not all(s for _, s in forms(m)))]
+    assert problems == []
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_placeholders_and_markup_are_kept(language):
+    catalog = load(language)
+    plural_forms = catalog.num_plurals
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            assert len(forms(message)) == plural_forms, message.id
+        for source, translation in forms(message):
+            assert Counter(PLACEHOLDER.findall(source)) == Counter(
+                PLACEHOLDER.findall(translation)
+            ), (language, source, translation)
+            assert Counter(TAG.findall(source)) == Counter(TAG.findall(translation)), (
+                language,
+                source,
+            )
+
+
+def test_plural_rules_are_the_languages_own():
+    assert load("ru").num_plurals == 3
+    assert load("ky").num_plurals == 2
+    assert load("en").num_plurals == 2
+
+
+@pytest.mark.parametrize("language", ["ru", "ky"])
+def test_translations_are_not_left_in_english(language):
+    catalog = load(language)
+    untranslated = [
+        m.id
+        for m in catalog
+        if m.id and isinstance(m.id, str) and m.string == m.id and re.search(r"[a-z]{3}", m.id)
+    ]
+    assert untranslated == []

@@ -1,0 +1,100 @@
+"""Settings and the `koldo` command: a wrong setting stops start-up with one clear sentence."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import Settings, SettingsError, load_settings
+
+KOLDO = Path(sys.executable).with_name("koldo")
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No KOLDO_* variables and no .env from the developer's machine."""
+    for name in list(__import__("os").environ):
+        if name.startswith("KOLDO_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+def test_defaults_are_the_embedded_ones(clean_env):
+    settings = load_settings()
+    assert settings.database.url == "sqlite+aiosqlite:///koldo.sqlite3"
+    assert settings.telegram.api_base_url == "https://api.telegram.org"
+    assert settings.locale.default_language == "ru"
+    assert settings.locale.timezone == "Asia/Bishkek"
+    assert settings.redis.url is None
+    assert settings.telegram.token is None
+
+
+def test_env_file_and_variables_are_read(clean_env, tmp_path):
+    (tmp_path / ".env").write_text(
+        "KOLDO_TELEGRAM__TOKEN=123:abcdefghijklmnopqrstuvwxyz\n"
+        "KOLDO_TELEGRAM__API_BASE_URL=http://127.0.0.1:8081/\n"
+    )
+    clean_env.setenv("KOLDO_LOCALE__DEFAULT_LANGUAGE", "ky")
+    settings = load_settings()
+    assert settings.telegram.token.get_secret_value() == "123:abcdefghijklmnopqrstuvwxyz"
+    assert settings.telegram.api_base_url == "http://127.0.0.1:8081"
+    assert settings.locale.default_language == "ky"
+    assert "abcdefghij" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "sentence"),
+    [
+        ("KOLDO_TELEGRAM__TOKEN", "not-a-token", "Setting KOLDO_TELEGRAM__TOKEN is not valid"),
+        ("KOLDO_DATABASE__URL", "mysql://x", "Setting KOLDO_DATABASE__URL is not valid"),
+        ("KOLDO_LOCALE__DEFAULT_LANGUAGE", "de", "must be one of ru, ky, en"),
+        ("KOLDO_LOCALE__TIMEZONE", "Mars/Base", "Setting KOLDO_LOCALE__TIMEZONE is not valid"),
+        ("KOLDO_REDIS__URL", "localhost:6379", "must start with redis://"),
+        ("KOLDO_TELEGRAM__API_BASE_URL", "api.telegram.org", "must be an http:// or https:// URL"),
+        (
+            "KOLDO_PRIVACY__RETENTION_DAYS",
+            "10",
+            "Setting KOLDO_PRIVACY__RETENTION_DAYS is not valid",
+        ),
+    ],
+)
+def test_malformed_setting_is_named_in_one_sentence(clean_env, variable, value, sentence):
+    clean_env.setenv(variable, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    message = str(error.value)
+    assert sentence in message
+    assert message.count("\n") == 0 and message.endswith(".")
+
+
+def test_run_without_a_token_says_which_setting_is_missing(clean_env, capsys):
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "KOLDO_TELEGRAM__TOKEN is missing" in err
+
+
+def test_migrate_and_seed_on_the_default_database(clean_env, tmp_path, capsys):
+    assert main(["migrate"]) == 0
+    assert (tmp_path / "koldo.sqlite3").exists()
+    assert main(["seed"]) == 0
+    first = capsys.readouterr().out
+    assert "settlements: 12 added or changed" in first
+    assert main(["seed"]) == 0
+    assert "settlements: 0 added or changed, 0 no longer listed" in capsys.readouterr().out
+
+
+def test_help_explains_each_command():
+    result = subprocess.run([str(KOLDO), "--help"], capture_output=True, text=True, check=True)
+    for word in ("run", "migrate", "seed", "long polling", "SIGTERM", "reference data"):
+        assert word in result.stdout
+
+
+def test_settings_object_is_not_built_at_import_time():
+    import bot.app
+
+    assert not any(isinstance(value, Settings) for value in vars(bot.app).values())
