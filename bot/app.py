@@ -13,8 +13,10 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 from aiogram_dialog import DIALOG_EVENT_NAME, setup_dialogs
 
+from bot.client_middlewares import ResponseModelPin, RetryMiddleware
 from bot.config import Settings
 from bot.conversations import Conversations
+from bot.dialog_ids import install_unique_intent_ids
 from bot.dialogs.consent import consent_dialog
 from bot.dialogs.forget import forget_dialog
 from bot.dialogs.form import form_dialog
@@ -26,7 +28,6 @@ from bot.handlers import commands, errors, fallback
 from bot.i18n import N_, PoI18n, ProfileLocaleMiddleware, build_i18n
 from bot.message_manager import KoldoMessageManager
 from bot.middlewares import ProfileMiddleware
-from bot.retry import RetryMiddleware
 from bot.scheduler import build_scheduler
 from core.languages import SUPPORTED_LANGUAGES
 from core.urgency import UrgencyKeywords
@@ -66,6 +67,7 @@ def build_koldo(settings: Settings) -> Koldo:
 
 def build_dispatcher(koldo: Koldo) -> Dispatcher:
     """The whole update pipeline; makes no network calls, so tests can reuse it."""
+    install_unique_intent_ids()
     dp = Dispatcher(
         storage=koldo.conversations.storage,
         events_isolation=koldo.conversations.isolation,
@@ -106,6 +108,7 @@ def build_bot(settings: Settings) -> Bot:
     if settings.telegram.token is None:
         raise ValueError("KOLDO_TELEGRAM__TOKEN is required")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base_url))
+    session.middleware(ResponseModelPin())
     session.middleware(RetryMiddleware())
     return Bot(
         token=settings.telegram.token.get_secret_value(),

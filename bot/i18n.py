@@ -96,9 +96,6 @@ def format_number(number: int) -> str:
 class ProfileLocaleMiddleware(I18nMiddleware):
     """Speak the language the person chose; before they choose, Telegram's if we speak it."""
 
-    def __init__(self, i18n: I18n) -> None:
-        super().__init__(i18n)
-
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         profile: Profile | None = data.get("profile")
         if profile is not None and profile.language:

@@ -15,15 +15,16 @@ NOTICE_VERSION = 1
 
 
 async def has_current_consent(repos: Repositories, user_id: int) -> bool:
-    latest = await repos.users.latest_consent(user_id)
-    return bool(latest and latest.granted and latest.notice_version >= NOTICE_VERSION)
+    user = await repos.users.get(user_id)
+    return bool(user and user.notice_granted and (user.notice_version or 0) >= NOTICE_VERSION)
 
 
 async def answer_notice(db: Database, user_id: int, *, granted: bool) -> None:
     """Store the person's answer to the current notice (agree or not now), with its time."""
     now = utcnow()
     async with db.transaction() as repos:
-        await repos.users.ensure(user_id, now=now)
+        user = await repos.users.ensure(user_id, now=now)
+        user.notice_version, user.notice_granted = NOTICE_VERSION, granted
         repos.users.add_consent(
             Consent(
                 user_id=user_id,

@@ -28,12 +28,11 @@ async def load_profile(db: Database, user_id: int) -> Profile:
         user = await repos.users.get(user_id)
         if user is None:
             return Profile(user_id=user_id, language=None, consented=False, needs_notice=True)
-        latest = await repos.users.latest_consent(user_id)
-        current = latest is not None and latest.notice_version >= NOTICE_VERSION
+        current = (user.notice_version or 0) >= NOTICE_VERSION
         return Profile(
             user_id=user_id,
             language=user.language,
-            consented=current and latest.granted,
+            consented=current and user.notice_granted,
             needs_notice=not current,
         )
 

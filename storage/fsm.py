@@ -2,14 +2,22 @@
 
 With the embedded defaults there is no Redis, yet a parent half-way through a form must find it
 where they left it after the bot restarts; so conversation state (aiogram's and aiogram-dialog's
-stacks and contexts) lives in the `fsm_records` table. Reads are served from a bounded in-process
-cache, which is correct because with this storage one process owns the table (several bot
-processes must share Redis instead).
+stacks and contexts) lives in the `fsm_records` table.
+
+aiogram-dialog reads and writes this state several times for every update, which would make it
+the busiest thing in the database. So reads come from a bounded in-process cache, and writes go
+to the cache at once and to the table in batches a few milliseconds later (and on shutdown).
+Both are correct because with this storage one process owns the table; several bot processes
+must share Redis instead. A crash (not a restart) can lose the last few milliseconds of state:
+the parent then sees their previous screen again, never a broken one.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -23,72 +31,113 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from storage.models import FsmRecord
 
-_MISSING = object()
+logger = logging.getLogger(__name__)
+
+STATE, DATA = "state", "data"
 
 
 class SqlStorage(BaseStorage):
-    def __init__(self, engine: AsyncEngine, *, cache_size: int = 20_000) -> None:
+    """State and data are separate rows (`...:state`, `...:data`), so writing one never has to
+    read the other first."""
+
+    def __init__(
+        self, engine: AsyncEngine, *, cache_size: int = 50_000, flush_delay: float = 0.02
+    ) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(FsmRecord)
+        self._upsert = statement.on_conflict_do_update(
+            index_elements=[FsmRecord.key], set_={"value": statement.excluded.value}
+        )
         self._keys = DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
-        # Data is cached as JSON text so callers always get a fresh copy they may mutate.
-        self._cache: OrderedDict[str, tuple[str | None, str]] = OrderedDict()
+        # Values are text (a state name, or data as JSON) so callers always get a fresh copy.
+        self._cache: OrderedDict[str, str | None] = OrderedDict()
         self._cache_size = cache_size
+        self._dirty: dict[str, str | None] = {}  # None: delete the row
+        self._writing: dict[str, str | None] = {}  # the batch being committed
+        self._flush_delay = flush_delay
+        self._flusher: asyncio.Task[None] | None = None
+        self._flush_lock = asyncio.Lock()
 
-    async def _load(self, key: str) -> tuple[str | None, str]:
-        cached = self._cache.get(key, _MISSING)
-        if cached is not _MISSING:
+    async def _load(self, key: str) -> str | None:
+        for pending in (self._dirty, self._writing):
+            if key in pending:
+                return pending[key]
+        if key in self._cache:
             self._cache.move_to_end(key)
-            return cached  # type: ignore[return-value]
+            return self._cache[key]
         async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key)
-                )
-            ).first()
-        record = (row.state, row.data or "{}") if row else (None, "{}")
-        self._remember(key, record)
-        return record
+            value = await session.scalar(select(FsmRecord.value).where(FsmRecord.key == key))
+        # A write (or another read) may have landed while we waited; it is at least as new.
+        for newer in (self._dirty, self._writing, self._cache):
+            if key in newer:
+                return newer[key]
+        self._remember(key, value)
+        return value
 
-    def _remember(self, key: str, record: tuple[str | None, str]) -> None:
-        self._cache[key] = record
+    def _remember(self, key: str, value: str | None) -> None:
+        self._cache[key] = value
         self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    async def _save(self, storage_key: StorageKey, state: str | None, data: str) -> None:
-        key = self._keys.build(storage_key)
+    def _save(self, key: str, value: str | None) -> None:
+        self._remember(key, value)
+        self._dirty[key] = value
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self._flush_delay)
+        try:
+            await self.flush()
+        except Exception:
+            logger.exception("Could not save conversation state; will try again")
+            if self._dirty:
+                self._flusher = asyncio.create_task(self._flush_later())
+
+    async def flush(self) -> None:
+        """Write every pending change now (one transaction for the whole batch)."""
+        async with self._flush_lock:
+            while self._dirty:
+                self._writing, self._dirty = self._dirty, {}
+                try:
+                    await self._write(self._writing)
+                except BaseException:
+                    # Newer changes made meanwhile win over the batch that failed.
+                    self._dirty = {**self._writing, **self._dirty}
+                    raise
+                finally:
+                    self._writing = {}
+
+    async def _write(self, batch: dict[str, str | None]) -> None:
+        gone = [key for key, value in batch.items() if value is None]
+        kept = [{"key": key, "value": value} for key, value in batch.items() if value is not None]
         async with self._sessions.begin() as session:
-            if state is None and data == "{}":
-                await session.execute(delete(FsmRecord).where(FsmRecord.key == key))
-            else:
-                statement = self._insert(FsmRecord).values(
-                    key=key, user_id=storage_key.user_id, state=state, data=data
-                )
-                await session.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=[FsmRecord.key],
-                        set_={"state": state, "data": data},
-                    )
-                )
-        self._remember(key, (state, data))
+            if gone:
+                await session.execute(delete(FsmRecord).where(FsmRecord.key.in_(gone)))
+            if kept:
+                await session.execute(self._upsert, kept)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        _, data = await self._load(self._keys.build(key))
         value = state.state if isinstance(state, State) else state
-        await self._save(key, value, data)
+        self._save(self._keys.build(key, STATE), value)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        state, _ = await self._load(self._keys.build(key))
-        return state
+        return await self._load(self._keys.build(key, STATE))
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        state, _ = await self._load(self._keys.build(key))
-        await self._save(key, state, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        value = json.dumps(data, ensure_ascii=False, separators=(",", ":")) if data else None
+        self._save(self._keys.build(key, DATA), value)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        _, data = await self._load(self._keys.build(key))
-        return json.loads(data)
+        value = await self._load(self._keys.build(key, DATA))
+        return json.loads(value) if value else {}
 
     async def close(self) -> None:
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        await self.flush()
         self._cache.clear()

@@ -48,6 +48,10 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
     language: Mapped[str | None] = mapped_column(String(8))
+    # The latest answer to the privacy notice, copied from `consents` (which keeps them all)
+    # so that knowing where a person stands costs one primary-key read per update.
+    notice_version: Mapped[int | None] = mapped_column(Integer)
+    notice_granted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -233,6 +237,4 @@ class FsmRecord(Base):
     __tablename__ = "fsm_records"
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(TelegramId, index=True)
-    state: Mapped[str | None] = mapped_column(String(255))
-    data: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(Text)

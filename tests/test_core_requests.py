@@ -28,7 +28,7 @@ from core.requests import (
 )
 from core.urgency import UrgencyKeywords
 from core.users import choose_language, load_profile
-from tests.e2e import AuditEntry, Consent, Request, RequestMessage, rows
+from tests.e2e import AuditEntry, Request, RequestMessage, User, rows
 
 PARENT = 7001
 OTHER = 7002
@@ -74,7 +74,7 @@ async def test_profile_of_a_newcomer_and_after_consent(db):
 async def test_an_older_notice_version_asks_again(db):
     await consenting_parent(db)
     async with db.transaction() as repos:
-        await repos.session.execute(update(Consent).values(notice_version=NOTICE_VERSION - 1))
+        await repos.session.execute(update(User).values(notice_version=NOTICE_VERSION - 1))
     profile = await load_profile(db, PARENT)
     assert not profile.consented and profile.needs_notice
 

@@ -33,7 +33,7 @@ async def on_stale_button(
     event: ErrorEvent, dialog_manager: DialogManager, profile: Profile
 ) -> None:
     """A button from an old message (or forged data): say so, and show where they really are."""
-    logger.info("Stale or unknown dialog button: %s", event.exception)
+    logger.info("Stale or unknown dialog button: %r", event.exception)
     await _tell(event, gettext_("This button is out of date. Here is where you are now."))
     if dialog_manager.has_context():
         await dialog_manager.show(ShowMode.SEND)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Consent, User
@@ -21,20 +21,12 @@ class UserRepository:
         """The person's row, created on first need, with `last_seen_at` moved to `now`."""
         user = await self.session.get(User, user_id)
         if user is None:
-            user = User(id=user_id, created_at=now, last_seen_at=now)
+            user = User(id=user_id, notice_granted=False, created_at=now, last_seen_at=now)
             self.session.add(user)
             await self.session.flush()
         else:
             user.last_seen_at = now
         return user
-
-    async def latest_consent(self, user_id: int) -> Consent | None:
-        return await self.session.scalar(
-            select(Consent)
-            .where(Consent.user_id == user_id)
-            .order_by(Consent.answered_at.desc(), Consent.id.desc())
-            .limit(1)
-        )
 
     def add_consent(self, consent: Consent) -> None:
         self.session.add(consent)

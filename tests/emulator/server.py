@@ -468,6 +468,30 @@ class BotApiEmulator:
             if record.responded_at is not None
         ]
 
+    async def wait_until(
+        self,
+        chat_id: int,
+        condition: Callable[[], bool],
+        timeout: float = 30.0,  # noqa: ASYNC109 - the deadline is part of the assertion message
+    ) -> None:
+        """Wait until ``condition()`` holds, checking it again whenever a call about the chat
+        starts or ends. Unlike ``settle`` it needs no quiet period, so a load test can wait for
+        exactly what a person needs to see next without idling."""
+        activity = self._activity_of(chat_id)
+        deadline = time.monotonic() + timeout
+        while True:
+            changed = activity.changed  # taken before the check, so no change is missed
+            if condition():
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"Chat {chat_id} did not reach the expected state within {timeout:g}s.\n"
+                    + self.transcript(chat_id)
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), remaining)
+
     def mark_handled(self, update_id: int) -> None:
         """The bot reports it finished handling an update (exact signal for ``settle``)."""
         self.reports_handled = True

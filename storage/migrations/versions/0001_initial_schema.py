@@ -47,14 +47,9 @@ def upgrade() -> None:
     op.create_table(
         "fsm_records",
         sa.Column("key", sa.String(length=255), nullable=False),
-        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("state", sa.String(length=255), nullable=True),
-        sa.Column("data", sa.Text(), nullable=True),
+        sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_fsm_records")),
     )
-    with op.batch_alter_table("fsm_records", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_fsm_records_user_id"), ["user_id"], unique=False)
-
     op.create_table(
         "programmes",
         sa.Column("code", sa.String(length=64), nullable=False),
@@ -90,6 +85,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("language", sa.String(length=8), nullable=True),
+        sa.Column("notice_version", sa.Integer(), nullable=True),
+        sa.Column("notice_granted", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
@@ -217,9 +214,6 @@ def downgrade() -> None:
     op.drop_table("urgent_contacts")
     op.drop_table("settlements")
     op.drop_table("programmes")
-    with op.batch_alter_table("fsm_records", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_fsm_records_user_id"))
-
     op.drop_table("fsm_records")
     op.drop_table("day_centres")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:

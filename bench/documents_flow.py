@@ -1,0 +1,225 @@
+"""Benchmark: many parents through the Documents flow at once, against a bare echo bot.
+
+    .venv/bin/python -m bench.documents_flow [--parents 1000] [--database-url URL]
+
+Both bots run as their own processes (Koldo exactly as `koldo run`, handling updates as tasks)
+and poll the same kind of local Bot API emulator over real HTTP. Every simulated person waits
+for what they need to see next (the button to press, the echo) before acting, like a person
+would, but without thinking time. Printed for each bot: updates handled per second, p50/p99
+time from an update to the bot's first reply call about that chat, and the bot process's peak
+resident memory. This is a measurement, not a test: it asserts nothing about the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tests.emulator import BotApiEmulator, SimulatedPerson
+from tests.harness import TEST_TOKEN
+
+STEPS_PER_PARENT = 12
+STORY = "We lost the birth certificate of our son when we moved to Bishkek."
+
+
+@dataclass
+class Figures:
+    bot: str
+    people: int
+    updates: int
+    seconds: float
+    updates_per_second: float
+    p50_ms: float
+    p99_ms: float
+    peak_rss_mb: float
+    idle_rss_mb: float
+
+
+def _rss_mb(pid: int, field: str) -> float:
+    """VmHWM is the peak resident set of the process so far, VmRSS the current one."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+async def _wait_polling(emulator: BotApiEmulator, process: asyncio.subprocess.Process) -> None:
+    for _ in range(600):
+        if emulator.calls_of("getUpdates"):
+            return
+        if process.returncode is not None:
+            raise SystemExit(f"the bot exited with {process.returncode} before polling")
+        await asyncio.sleep(0.05)
+    raise SystemExit("the bot did not start polling within 30 s")
+
+
+def _sees(person: SimulatedPerson, button: str) -> Callable[[], bool]:
+    def check() -> bool:
+        messages = person.messages()
+        return bool(messages) and button in messages[-1].flat_buttons()
+
+    return check
+
+
+def _reads(person: SimulatedPerson, words: str) -> Callable[[], bool]:
+    def check() -> bool:
+        messages = person.messages()
+        return bool(messages) and words in messages[-1].text
+
+    return check
+
+
+async def _step(
+    emulator: BotApiEmulator,
+    person: SimulatedPerson,
+    act: Callable[[], Awaitable[int]],
+    ready: Callable[[], bool],
+) -> None:
+    await act()
+    await emulator.wait_until(person.chat_id, ready, timeout=300)
+
+
+async def documents_parent(emulator: BotApiEmulator, user_id: int) -> None:
+    person = SimulatedPerson(emulator, user_id=user_id, language_code="en")
+    steps: list[tuple[Callable[[], Awaitable[int]], Callable[[], bool]]] = [
+        (lambda: person.send_command("/start", wait=False), _sees(person, "✅ English")),
+        (lambda: person.press("✅ English", wait=False), _sees(person, "✅ I agree")),
+        (lambda: person.press("✅ I agree", wait=False), _sees(person, "📄 Documents")),
+        (lambda: person.press("📄 Documents", wait=False), _sees(person, "👶 Birth certificate")),
+        (lambda: person.press("👶 Birth certificate", wait=False), _sees(person, "🧒 For a child")),
+        (lambda: person.press("🧒 For a child", wait=False), _reads(person, "How old")),
+        (lambda: person.send_text("9", wait=False), _sees(person, "Ak-Ordo")),
+        (lambda: person.press("Ak-Ordo", wait=False), _reads(person, "in your own words")),
+        (lambda: person.send_text(STORY, wait=False), _sees(person, "➡️ Next")),
+        (lambda: person.press("➡️ Next", wait=False), lambda: person.reply_keyboard() is not None),
+        (lambda: person.press("📱 Share my number", wait=False), _sees(person, "✅ Send")),
+        (lambda: person.press("✅ Send", wait=False), _reads(person, "K-")),
+    ]
+    assert len(steps) == STEPS_PER_PARENT
+    for act, ready in steps:
+        await _step(emulator, person, act, ready)
+
+
+async def echo_person(emulator: BotApiEmulator, user_id: int) -> None:
+    person = SimulatedPerson(emulator, user_id=user_id, language_code="en")
+    for number in range(STEPS_PER_PARENT):
+        text = f"message {number}"
+        await _step(
+            emulator,
+            person,
+            lambda text=text: person.send_text(text, wait=False),
+            _reads(person, text),
+        )
+
+
+async def measure(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    people: int,
+    person: Callable[[BotApiEmulator, int], Awaitable[None]],
+) -> Figures:
+    async with BotApiEmulator() as emulator:
+        env = {**env, "KOLDO_TELEGRAM__API_BASE_URL": emulator.base_url}
+        arguments = [*command, emulator.base_url, TEST_TOKEN] if name == "echo" else command
+        process = await asyncio.create_subprocess_exec(
+            *arguments, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            await _wait_polling(emulator, process)
+            await asyncio.sleep(1)
+            idle = _rss_mb(process.pid, "VmRSS")
+            started = time.monotonic()
+            await asyncio.gather(*(person(emulator, 10_000 + n) for n in range(people)))
+            seconds = time.monotonic() - started
+            peak = _rss_mb(process.pid, "VmHWM")
+        finally:
+            process.terminate()
+            await asyncio.wait_for(process.wait(), 30)
+        latencies = emulator.response_latencies()
+        calls = Counter(call.method for call in emulator.calls)
+        print(f"{name}: Bot API calls {dict(calls.most_common())}", file=sys.stderr)
+        updates = people * STEPS_PER_PARENT
+        return Figures(
+            bot=name,
+            people=people,
+            updates=updates,
+            seconds=round(seconds, 2),
+            updates_per_second=round(updates / seconds, 1),
+            p50_ms=round(statistics.median(latencies) * 1000, 1),
+            p99_ms=round(_percentile(latencies, 0.99), 1),
+            peak_rss_mb=round(peak, 1),
+            idle_rss_mb=round(idle, 1),
+        )
+
+
+def _prepare_database(env: dict[str, str]) -> None:
+    koldo = Path(sys.executable).with_name("koldo")
+    subprocess.run([str(koldo), "seed"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--parents", type=int, default=1000)
+    parser.add_argument("--database-url", help="default: a new SQLite file")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        database_url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("KOLDO_")},
+            "KOLDO_TELEGRAM__TOKEN": TEST_TOKEN,
+            "KOLDO_TELEGRAM__POLLING_TIMEOUT": "1",
+            "KOLDO_DATABASE__URL": database_url,
+        }
+        _prepare_database(env)
+        echo = await measure(
+            "echo", [sys.executable, "-m", "bench.echo_bot"], env, args.parents, echo_person
+        )
+        koldo = await measure(
+            "koldo",
+            [str(Path(sys.executable).with_name("koldo")), "--log-level", "WARNING", "run"],
+            env,
+            args.parents,
+            documents_parent,
+        )
+
+    print(
+        f"{'bot':<6} {'people':>6} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'peak MB':>8} {'idle MB':>8}"
+    )
+    for row in (echo, koldo):
+        print(
+            f"{row.bot:<6} {row.people:>6} {row.updates:>8} {row.updates_per_second:>8} "
+            f"{row.p50_ms:>8} {row.p99_ms:>8} {row.peak_rss_mb:>8} {row.idle_rss_mb:>8}"
+        )
+    ratio = koldo.updates_per_second / echo.updates_per_second
+    print(
+        f"koldo / echo updates per second: {ratio:.2f} (target ≥ 0.40); "
+        f"koldo peak memory {koldo.peak_rss_mb} MB (target < 200 MB)"
+    )
+    results = Path(__file__).with_name("results")
+    results.mkdir(exist_ok=True)
+    (results / "documents_flow.json").write_text(
+        json.dumps({"echo": asdict(echo), "koldo": asdict(koldo), "ratio": ratio}, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
