@@ -27,7 +27,7 @@ from bot.dialogs.my_requests import my_requests_dialog
 from bot.handlers import commands, errors, fallback
 from bot.i18n import N_, PoI18n, ProfileLocaleMiddleware, build_i18n
 from bot.message_manager import KoldoMessageManager
-from bot.middlewares import ProfileMiddleware
+from bot.middlewares import ProfileMiddleware, Profiles
 from bot.scheduler import build_scheduler
 from core.languages import SUPPORTED_LANGUAGES
 from core.urgency import UrgencyKeywords
@@ -68,14 +68,16 @@ def build_koldo(settings: Settings) -> Koldo:
 def build_dispatcher(koldo: Koldo) -> Dispatcher:
     """The whole update pipeline; makes no network calls, so tests can reuse it."""
     install_unique_intent_ids()
+    profiles = Profiles(koldo.db, keep=koldo.settings.redis.url is None)
     dp = Dispatcher(
         storage=koldo.conversations.storage,
         events_isolation=koldo.conversations.isolation,
         db=koldo.db,
         settings=koldo.settings,
         keywords=koldo.keywords,
+        profiles=profiles,
     )
-    profile = ProfileMiddleware(koldo.db)
+    profile = ProfileMiddleware(profiles)
     locale = ProfileLocaleMiddleware(koldo.i18n)
     dp.update.outer_middleware(profile)
     dp.update.outer_middleware(locale)

@@ -2,21 +2,53 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
-from core.users import load_profile
+from core.users import Profile, load_profile
 from storage.database import Database
 
 
-class ProfileMiddleware(BaseMiddleware):
-    """Loads who is writing (language, consent) so every handler and screen receives `profile`."""
+class Profiles:
+    """Who each person is (language, consent): read from the database once, then from memory.
 
-    def __init__(self, db: Database) -> None:
+    A profile changes only through Koldo's own screens (language, privacy notice, /forget),
+    and those call `forget` after changing it, so the copy is never stale in this process.
+    With several bot processes (Redis) another process may change it, so nothing is kept.
+    """
+
+    def __init__(self, db: Database, *, keep: bool, size: int = 50_000) -> None:
         self.db = db
+        self.keep = keep
+        self.size = size
+        self._known: OrderedDict[int, Profile] = OrderedDict()
+
+    async def get(self, user_id: int) -> Profile:
+        profile = self._known.get(user_id)
+        if profile is not None:
+            self._known.move_to_end(user_id)
+            return profile
+        profile = await load_profile(self.db, user_id)
+        if self.keep:
+            self._known[user_id] = profile
+            if len(self._known) > self.size:
+                self._known.popitem(last=False)
+        return profile
+
+    def forget(self, user_id: int) -> None:
+        """The person's language or consent changed: read it again next time."""
+        self._known.pop(user_id, None)
+
+
+class ProfileMiddleware(BaseMiddleware):
+    """Gives every handler and screen the `profile` of whoever sent the update."""
+
+    def __init__(self, profiles: Profiles) -> None:
+        self.profiles = profiles
 
     async def __call__(
         self,
@@ -26,5 +58,5 @@ class ProfileMiddleware(BaseMiddleware):
     ) -> Any:
         user: User | None = data.get("event_from_user")
         if user is not None and "profile" not in data:
-            data["profile"] = await load_profile(self.db, user.id)
+            data["profile"] = await self.profiles.get(user.id)
         return await handler(event, data)

@@ -19,7 +19,9 @@ async def notice_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[s
 
 
 async def _answer(manager: DialogManager, granted: bool) -> None:
-    await answer_notice(manager.middleware_data["db"], manager.event.from_user.id, granted=granted)
+    data = manager.middleware_data
+    await answer_notice(data["db"], manager.event.from_user.id, granted=granted)
+    data["profiles"].forget(manager.event.from_user.id)
     then = (manager.start_data or {}).get("then")
     await manager.done({"consented": granted, "then": then})
 

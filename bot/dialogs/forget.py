@@ -17,6 +17,7 @@ async def on_erase(callback: CallbackQuery, _widget: Any, manager: DialogManager
     # /forget reset the dialog stack before asking, so no half-filled form is left in the
     # conversation state: the database is all there is to erase.
     report = await forget_user(manager.middleware_data["db"], callback.from_user.id)
+    manager.middleware_data["profiles"].forget(callback.from_user.id)
     manager.dialog_data["requests"] = report.requests_anonymised
     await manager.switch_to(ForgetSG.done)
 
