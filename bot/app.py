@@ -30,6 +30,7 @@ from bot.message_manager import KoldoMessageManager
 from bot.middlewares import ProfileMiddleware, Profiles
 from bot.scheduler import build_scheduler
 from core.languages import SUPPORTED_LANGUAGES
+from core.reference import ReferenceCache
 from core.urgency import UrgencyKeywords
 from storage.database import Database
 
@@ -76,6 +77,7 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
         settings=koldo.settings,
         keywords=koldo.keywords,
         profiles=profiles,
+        reference=ReferenceCache(koldo.db),
     )
     profile = ProfileMiddleware(profiles)
     locale = ProfileLocaleMiddleware(koldo.i18n)

@@ -39,16 +39,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _migrate_in_child() -> None:
+    """Migrate in a short-lived child process: Alembic's memory then never stays in the bot."""
+    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "migrate")
+    if await child.wait() != 0:
+        raise SettingsError("The database could not be migrated; see the error above.")
+
+
 async def _run(settings: Settings) -> None:
     from bot.app import build_bot, build_koldo, run_polling
-    from storage.migrate import upgrade
 
     if settings.telegram.token is None:
         raise SettingsError(
             "Setting KOLDO_TELEGRAM__TOKEN is missing: put the bot token from @BotFather "
             "in the environment or in .env."
         )
-    await upgrade(settings.database.url)
+    await _migrate_in_child()
     koldo = build_koldo(settings)
     await run_polling(koldo, build_bot(settings))
 

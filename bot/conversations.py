@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
 from storage.database import Database
 from storage.fsm import SqlStorage
@@ -20,6 +19,9 @@ class Conversations:
     @classmethod
     def build(cls, db: Database, redis_url: str | None) -> Conversations:
         if redis_url:
+            # Imported only when used: the Redis client costs memory a single process never needs.
+            from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
             storage = RedisStorage.from_url(
                 redis_url, key_builder=DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
             )

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
-from aiogram_dialog.widgets.text import Text
+from aiogram_dialog.widgets.kbd import Select
+from aiogram_dialog.widgets.text import Format, Text
 
 from bot.i18n import gettext_, ngettext_
 
@@ -76,3 +78,14 @@ class B(Text):
 
     async def _render_text(self, data: dict, manager: DialogManager) -> str:
         return gettext_(self.msgid).format_map(data)
+
+
+def choices(widget_id: str, items: str, on_click: Any) -> Select:
+    """Buttons for a getter's list of (id, label) pairs; the id comes back to `on_click`."""
+    return Select(
+        Format("{item[1]}"),
+        id=widget_id,
+        item_id_getter=itemgetter(0),
+        items=items,
+        on_click=on_click,
+    )

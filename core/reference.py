@@ -3,6 +3,7 @@ programmes), loaded from the reviewed file `data/reference.toml`."""
 
 from __future__ import annotations
 
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,3 +125,31 @@ async def public_info(db: Database) -> PublicInfo:
                 for row in centres
             ],
         )
+
+
+class ReferenceCache:
+    """Reference data for screens, read from the database at most once per `ttl` seconds.
+
+    The data changes only when `koldo seed` loads a reviewed file, so a copy a minute old is
+    as good as a fresh one, and the busiest screens (the settlement list, the summary) need no
+    query at all.
+    """
+
+    def __init__(self, db: Database, *, ttl: float = 60.0) -> None:
+        self.db = db
+        self.ttl = ttl
+        self._settlements: tuple[float, list[SettlementInfo]] | None = None
+        self._public: tuple[float, PublicInfo] | None = None
+
+    async def settlements(self) -> list[SettlementInfo]:
+        if self._settlements is None or self._expired(self._settlements[0]):
+            self._settlements = (time.monotonic(), await settlements(self.db))
+        return self._settlements[1]
+
+    async def public_info(self) -> PublicInfo:
+        if self._public is None or self._expired(self._public[0]):
+            self._public = (time.monotonic(), await public_info(self.db))
+        return self._public[1]
+
+    def _expired(self, loaded_at: float) -> bool:
+        return time.monotonic() - loaded_at > self.ttl

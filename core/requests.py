@@ -124,6 +124,31 @@ def _summary(request: Request) -> RequestSummary:
     )
 
 
+def _change_status(
+    repos: Repositories,
+    request: Request,
+    new: Status,
+    *,
+    actor_id: int,
+    at: datetime,
+    actor: Author = Author.PARENT,
+) -> None:
+    """Move the request to `new` (from no status at all when it is being filed) and keep the
+    step in its history."""
+    repos.requests.add_status_change(
+        StatusChange(
+            request=request,
+            old_status=request.status,
+            new_status=new.value,
+            actor=actor.value,
+            actor_id=actor_id,
+            changed_at=at,
+        )
+    )
+    request.status = new.value
+    request.updated_at = at
+
+
 async def file_request(
     db: Database,
     *,
@@ -131,7 +156,6 @@ async def file_request(
     answers: Answers,
     language: str,
     keywords: UrgencyKeywords,
-    source_key: str | None = None,
 ) -> FiledRequest:
     """Store a complete form as a new request, with its attachments and first status."""
     answers = answers.relevant()
@@ -149,37 +173,26 @@ async def file_request(
         ):
             raise InvalidInput("unknown_settlement")
         urgent = keywords.matches(answers.description) or keywords.matches(answers.settlement_other)
-        request = await repos.requests.add(
-            Request(
-                user_id=user_id,
-                category=answers.category.value,
-                status=Status.NEW.value,
-                urgent=urgent,
-                language=language,
-                document_type=answers.document_type,
-                subject=answers.subject,
-                child_age=answers.child_age,
-                grade=answers.grade,
-                obstacle=answers.obstacle,
-                settlement_code=answers.settlement_code,
-                settlement_other=answers.settlement_other,
-                description=answers.description or None,
-                phone=answers.phone,
-                created_at=now,
-                updated_at=now,
-            )
+        request = Request(
+            user_id=user_id,
+            category=answers.category.value,
+            urgent=urgent,
+            language=language,
+            document_type=answers.document_type,
+            subject=answers.subject,
+            child_age=answers.child_age,
+            grade=answers.grade,
+            obstacle=answers.obstacle,
+            settlement_code=answers.settlement_code,
+            settlement_other=answers.settlement_other,
+            description=answers.description or None,
+            phone=answers.phone,
+            created_at=now,
+            updated_at=now,
         )
-        repos.requests.add_status_change(
-            StatusChange(
-                request_id=request.id,
-                old_status=None,
-                new_status=Status.NEW.value,
-                actor=Author.PARENT.value,
-                actor_id=user_id,
-                changed_at=now,
-            )
-        )
-        for index, attachment in enumerate(answers.attachments):
+        _change_status(repos, request, Status.NEW, actor_id=user_id, at=now)
+        await repos.requests.add(request)
+        for attachment in answers.attachments:
             repos.requests.add_message(
                 RequestMessage(
                     request_id=request.id,
@@ -187,7 +200,6 @@ async def file_request(
                     author_id=user_id,
                     kind=attachment["kind"],
                     file_id=attachment["file_id"],
-                    source_key=f"{source_key}:{index}" if source_key else None,
                     created_at=now,
                 )
             )
@@ -324,18 +336,7 @@ async def withdraw_request(db: Database, *, user_id: int, request_id: int) -> Re
     async with _own_request(db, user_id, request_id) as (repos, request):
         if request.status not in OPEN_STATUSES:
             raise InvalidTransition("not_open", status=request.status)
-        repos.requests.add_status_change(
-            StatusChange(
-                request_id=request.id,
-                old_status=request.status,
-                new_status=Status.WITHDRAWN.value,
-                actor=Author.PARENT.value,
-                actor_id=user_id,
-                changed_at=now,
-            )
-        )
-        request.status = Status.WITHDRAWN.value
-        request.updated_at = now
+        _change_status(repos, request, Status.WITHDRAWN, actor_id=user_id, at=now)
         request.closed_at = now
         repos.audit.record(
             at=now,

@@ -43,7 +43,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # One connection for a file: SQLite has one writer anyway, and a single connection makes
         # transactions queue in-process instead of failing with "database is locked".
         file_backed = make_url(url).database not in (None, "", ":memory:")
-        pool: dict[str, int] = {"pool_size": 1, "max_overflow": 0} if file_backed else {}
+        # Under a burst the queue can be long; waiting is better than failing the update.
+        pool: dict[str, int] = (
+            {"pool_size": 1, "max_overflow": 0, "pool_timeout": 300} if file_backed else {}
+        )
         engine = create_async_engine(url, echo=echo, **pool)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine

@@ -25,8 +25,7 @@ from bot.dialogs.info import urgent_numbers_html
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
 from bot.dialogs.states import FormSG
 from bot.i18n import format_number, gettext_, pick
-from bot.widgets import TP, B, Safe, T, escape
-from core import reference
+from bot.widgets import TP, B, Safe, T, choices, escape
 from core.errors import CoreError, InvalidInput
 from core.forms import (
     GRADE_RANGE,
@@ -177,13 +176,7 @@ def choice_select(field: Field, kind: type, *, width: int = 1) -> Group:
         await advance(manager)
 
     return Group(
-        Select(
-            Format("{item[1]}"),
-            id=f"pick_{field.value}",
-            item_id_getter=lambda item: item[0],
-            items="options",
-            on_click=on_pick,
-        ),
+        choices(f"pick_{field.value}", "options", on_pick),
         width=width,
     )
 
@@ -232,7 +225,7 @@ async def _set_grade(manager: DialogManager, text: str | None) -> None:
 async def on_settlement(
     _callback: CallbackQuery, _widget: Any, manager: DialogManager, item: str
 ) -> None:
-    known = {s.code for s in await reference.settlements(manager.middleware_data["db"])}
+    known = {s.code for s in await manager.middleware_data["reference"].settlements()}
     if item not in known:
         set_problem(manager, "unknown_settlement")
         return
@@ -360,7 +353,7 @@ def _story_preview(answers: Answers) -> str:
 async def summary_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     answers = answers_of(dialog_manager)
     names = {
-        s.code: s.name for s in await reference.settlements(dialog_manager.middleware_data["db"])
+        s.code: s.name for s in await dialog_manager.middleware_data["reference"].settlements()
     }
     lines = [
         f"<b>{escape(gettext_(labels.FIELD[field]))}:</b> "
@@ -423,7 +416,7 @@ async def on_send(callback: CallbackQuery, _widget: Any, manager: DialogManager)
 
 async def sent_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     filed = dialog_manager.dialog_data["filed"]
-    info = await reference.public_info(dialog_manager.middleware_data["db"])
+    info = await dialog_manager.middleware_data["reference"].public_info()
     return {**filed, "numbers": urgent_numbers_html(info), "days": CALLBACK_WORKING_DAYS}
 
 
@@ -444,7 +437,7 @@ async def grades_getter(**_kwargs: Any) -> dict[str, Any]:
 
 
 async def settlements_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    rows = await reference.settlements(dialog_manager.middleware_data["db"])
+    rows = await dialog_manager.middleware_data["reference"].settlements()
     return {"options": [(s.code, pick(s.name)) for s in rows]}
 
 
@@ -510,13 +503,7 @@ def form_dialog() -> Dialog:
             FormSG.settlement,
             T("📍 Where do you live? Choose your settlement."),
             Group(
-                Select(
-                    Format("{item[1]}"),
-                    id="settlement",
-                    item_id_getter=lambda item: item[0],
-                    items="options",
-                    on_click=on_settlement,
-                ),
+                choices("settlement", "options", on_settlement),
                 width=2,
             ),
             Button(B("✏️ Another place"), id="other_settlement", on_click=on_other_settlement),
@@ -610,13 +597,7 @@ def form_dialog() -> Dialog:
             FormSG.edit,
             T("✏️ What do you want to change?"),
             Column(
-                Select(
-                    Format("{item[1]}"),
-                    id="edit_field",
-                    item_id_getter=lambda item: item[0],
-                    items="edit_options",
-                    on_click=on_edit_field,
-                ),
+                choices("edit_field", "edit_options", on_edit_field),
             ),
             Button(B("⬅️ Back"), id="back", on_click=on_back),
             CHOICE_INPUT,

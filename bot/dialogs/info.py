@@ -10,7 +10,6 @@ from aiogram_dialog.widgets.kbd import Cancel
 from bot.dialogs.states import InfoSG
 from bot.i18n import pick
 from bot.widgets import B, Safe, T, escape
-from core import reference
 from core.reference import PublicInfo
 
 
@@ -38,7 +37,7 @@ def day_centres_html(info: PublicInfo) -> Safe:
 
 
 async def info_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    info = await reference.public_info(dialog_manager.middleware_data["db"])
+    info = await dialog_manager.middleware_data["reference"].public_info()
     return {"numbers": urgent_numbers_html(info), "centres": day_centres_html(info)}
 
 

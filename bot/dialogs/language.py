@@ -6,11 +6,10 @@ from typing import Any
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, StartMode, Window
-from aiogram_dialog.widgets.kbd import Column, Select
-from aiogram_dialog.widgets.text import Format
+from aiogram_dialog.widgets.kbd import Column
 
 from bot.dialogs.states import ConsentSG, LanguageSG, MenuSG
-from bot.widgets import T
+from bot.widgets import T, choices
 from core.languages import SUPPORTED_LANGUAGES
 from core.users import choose_language
 
@@ -53,15 +52,7 @@ def language_dialog() -> Dialog:
     return Dialog(
         Window(
             T("🌐 Choose your language"),
-            Column(
-                Select(
-                    Format("{item[1]}"),
-                    id="language",
-                    item_id_getter=lambda item: item[0],
-                    items="languages",
-                    on_click=on_language,
-                )
-            ),
+            Column(choices("language", "languages", on_language)),
             state=LanguageSG.pick,
             getter=languages_getter,
         ),

@@ -13,14 +13,13 @@ from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Select, SwitchTo
-from aiogram_dialog.widgets.text import Format
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
 
 from bot.dialogs import labels
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
 from bot.dialogs.states import MyRequestsSG
 from bot.i18n import N_, format_day, format_moment, gettext_
-from bot.widgets import B, Safe, T, escape
+from bot.widgets import B, Safe, T, choices, escape
 from core.errors import CoreError
 from core.forms import AttachmentKind
 from core.requests import (
@@ -180,15 +179,7 @@ def my_requests_dialog() -> Dialog:
             ProblemText(),
             T("📋 <b>My requests</b>\nPress a request to see it.", when="has_requests"),
             T("📋 You have no requests yet.", when=~F["has_requests"]),
-            Column(
-                Select(
-                    Format("{item[1]}"),
-                    id="request",
-                    item_id_getter=lambda item: item[0],
-                    items="requests",
-                    on_click=on_open,
-                )
-            ),
+            Column(choices("request", "requests", on_open)),
             Cancel(B("⬅️ Back")),
             state=MyRequestsSG.list,
             getter=list_getter,
