@@ -145,6 +145,7 @@ async def run_polling(koldo: Koldo, bot: Bot) -> None:
             polling_timeout=koldo.settings.telegram.polling_timeout,
             allowed_updates=dp.resolve_used_update_types(),
             close_bot_session=True,
+            tasks_concurrency_limit=koldo.settings.telegram.max_concurrent_updates,
         )
     finally:
         scheduler.shutdown(wait=False)

@@ -31,6 +31,11 @@ class TelegramSettings(BaseModel):
         description="Base URL of the Bot API server (Telegram's, or a local one).",
     )
     polling_timeout: int = Field(default=30, ge=0, le=60)
+    max_concurrent_updates: int = Field(
+        default=64,
+        ge=1,
+        description="Updates handled at once; more wait at Telegram, keeping memory bounded.",
+    )
 
     @field_validator("token")
     @classmethod
