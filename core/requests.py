@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
@@ -124,6 +125,25 @@ def _summary(request: Request) -> RequestSummary:
     )
 
 
+def _audit(
+    repos: Repositories,
+    action: str,
+    request: Request,
+    *,
+    actor_id: int | None,
+    at: datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
+    repos.audit.record(
+        at=at,
+        actor_id=actor_id,
+        action=action,
+        object_type="request",
+        object_id=request.id,
+        details=details,
+    )
+
+
 def _change_status(
     repos: Repositories,
     request: Request,
@@ -203,12 +223,12 @@ async def file_request(
                     created_at=now,
                 )
             )
-        repos.audit.record(
-            at=now,
+        _audit(
+            repos,
+            "request.filed",
+            request,
             actor_id=user_id,
-            action="request.filed",
-            object_type="request",
-            object_id=request.id,
+            at=now,
             details={"category": answers.category.value, "urgent": urgent},
         )
     return FiledRequest(
@@ -321,13 +341,7 @@ async def add_parent_message(
             )
         )
         request.updated_at = now
-        repos.audit.record(
-            at=now,
-            actor_id=user_id,
-            action="request.message_added",
-            object_type="request",
-            object_id=request.id,
-        )
+        _audit(repos, "request.message_added", request, actor_id=user_id, at=now)
     return True
 
 
@@ -338,11 +352,5 @@ async def withdraw_request(db: Database, *, user_id: int, request_id: int) -> Re
             raise InvalidTransition("not_open", status=request.status)
         _change_status(repos, request, Status.WITHDRAWN, actor_id=user_id, at=now)
         request.closed_at = now
-        repos.audit.record(
-            at=now,
-            actor_id=user_id,
-            action="request.withdrawn",
-            object_type="request",
-            object_id=request.id,
-        )
+        _audit(repos, "request.withdrawn", request, actor_id=user_id, at=now)
         return _summary(request)

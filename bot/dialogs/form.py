@@ -455,24 +455,37 @@ def question(state: Any, *widgets: Any, getter: Any = None, **kwargs: Any) -> Wi
     return Window(ProblemText(), *widgets, state=state, getter=getter, **kwargs)
 
 
+def choice_question(
+    state: State, text: T, field: Field, kind: type, options: dict[Any, str], *, width: int = 1
+) -> Window:
+    """A question answered by pressing one of the enum's buttons."""
+    return question(
+        state,
+        text,
+        choice_select(field, kind, width=width),
+        NAVIGATION,
+        CHOICE_INPUT,
+        getter=choice_getter(options),
+    )
+
+
 def form_dialog() -> Dialog:
     """A fresh dialog: aiogram routers can belong to one dispatcher only."""
     return Dialog(
-        question(
+        choice_question(
             FormSG.document_type,
             T("📄 Which document do you need help with?"),
-            choice_select(Field.DOCUMENT_TYPE, DocumentType),
-            NAVIGATION,
-            CHOICE_INPUT,
-            getter=choice_getter(labels.DOCUMENT_TYPE),
+            Field.DOCUMENT_TYPE,
+            DocumentType,
+            labels.DOCUMENT_TYPE,
         ),
-        question(
+        choice_question(
             FormSG.subject,
             T("Who is the document for?"),
-            choice_select(Field.SUBJECT, Subject, width=2),
-            NAVIGATION,
-            CHOICE_INPUT,
-            getter=choice_getter(labels.SUBJECT),
+            Field.SUBJECT,
+            Subject,
+            labels.SUBJECT,
+            width=2,
         ),
         question(
             FormSG.child_age,
@@ -518,13 +531,12 @@ def form_dialog() -> Dialog:
             MessageInput(on_settlement_name, content_types=ContentType.TEXT),
             WRONG_CONTENT,
         ),
-        question(
+        choice_question(
             FormSG.obstacle,
             T("What stands in the way of school?"),
-            choice_select(Field.OBSTACLE, Obstacle),
-            NAVIGATION,
-            CHOICE_INPUT,
-            getter=choice_getter(labels.OBSTACLE),
+            Field.OBSTACLE,
+            Obstacle,
+            labels.OBSTACLE,
         ),
         question(
             FormSG.description,
