@@ -7,6 +7,7 @@ the Edit screen can send the parent to any answer and bring them back to the sum
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import F
@@ -190,15 +191,25 @@ CHOICE_INPUT = MessageInput(refuse_choice_text, content_types=ContentType.ANY)
 # --- typed answers --------------------------------------------------------------------------
 
 
-async def on_age(message: Message, _widget: Any, manager: DialogManager) -> None:
+def store_typed(manager: DialogManager, parse: Callable[[Answers], None]) -> Answers | None:
+    """Apply one typed answer; a value that does not fit is explained on the same screen and
+    nothing is stored (None)."""
     answers = answers_of(manager)
     try:
-        answers.child_age = parse_child_age(answers.category, message.text)
+        parse(answers)
     except InvalidInput as error:
         set_error(manager, error)
-        return
+        return None
     save_answers(manager, answers)
-    await advance(manager)
+    return answers
+
+
+async def on_age(message: Message, _widget: Any, manager: DialogManager) -> None:
+    def parse(answers: Answers) -> None:
+        answers.child_age = parse_child_age(answers.category, message.text)
+
+    if store_typed(manager, parse):
+        await advance(manager)
 
 
 async def on_grade_text(message: Message, _widget: Any, manager: DialogManager) -> None:
@@ -212,14 +223,11 @@ async def on_grade_button(
 
 
 async def _set_grade(manager: DialogManager, text: str | None) -> None:
-    answers = answers_of(manager)
-    try:
+    def parse(answers: Answers) -> None:
         answers.grade = parse_grade(text)
-    except InvalidInput as error:
-        set_error(manager, error)
-        return
-    save_answers(manager, answers)
-    await advance(manager)
+
+    if store_typed(manager, parse):
+        await advance(manager)
 
 
 async def on_settlement(
@@ -243,15 +251,12 @@ async def on_other_settlement(
 
 
 async def on_settlement_name(message: Message, _widget: Any, manager: DialogManager) -> None:
-    answers = answers_of(manager)
-    try:
+    def parse(answers: Answers) -> None:
         answers.settlement_other = parse_settlement_name(message.text)
-    except InvalidInput as error:
-        set_error(manager, error)
-        return
-    answers.settlement_code = OTHER_SETTLEMENT
-    save_answers(manager, answers)
-    await advance(manager)
+        answers.settlement_code = OTHER_SETTLEMENT
+
+    if store_typed(manager, parse):
+        await advance(manager)
 
 
 async def on_story_part(message: Message, _widget: Any, manager: DialogManager) -> None:
@@ -290,13 +295,12 @@ async def on_contact(message: Message, _widget: Any, manager: DialogManager) -> 
 
 
 async def _set_phone(manager: DialogManager, text: str | None) -> None:
-    answers = answers_of(manager)
-    try:
+    def parse(answers: Answers) -> None:
         answers.phone = normalize_phone(text)
-    except InvalidInput as error:
-        set_error(manager, error)
+
+    answers = store_typed(manager, parse)
+    if answers is None:
         return
-    save_answers(manager, answers)
     await leave_phone_screen(
         manager,
         gettext_("📞 Thank you, we have your number: {phone}").format(
