@@ -51,7 +51,6 @@ class Author(StrEnum):
     PARENT = "parent"
     STAFF = "staff"
     NOTE = "note"  # staff-internal, never shown to the parent
-    SYSTEM = "system"
 
 
 VISIBLE_TO_PARENT = (Author.PARENT, Author.STAFF)
@@ -59,13 +58,6 @@ VISIBLE_TO_PARENT = (Author.PARENT, Author.STAFF)
 
 def format_reference(request_id: int) -> str:
     return f"{REFERENCE_PREFIX}{request_id:06d}"
-
-
-def parse_reference(text: str) -> int | None:
-    value = text.strip().upper()
-    if value.startswith(REFERENCE_PREFIX) and value[len(REFERENCE_PREFIX) :].isdigit():
-        return int(value[len(REFERENCE_PREFIX) :])
-    return None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry
@@ -35,9 +34,3 @@ class AuditRepository:
                 details=details,
             )
         )
-
-    async def entries(self, *, action: str | None = None, limit: int = 100) -> list[AuditEntry]:
-        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-        if action is not None:
-            query = query.where(AuditEntry.action == action)
-        return list(await self.session.scalars(query))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PERSONAL_REQUEST_FIELDS, Request, RequestMessage, StatusChange
@@ -21,11 +21,8 @@ class RequestRepository:
         await self.session.flush()
         return request
 
-    async def get(self, request_id: int, *, for_update: bool = False) -> Request | None:
-        query = select(Request).where(Request.id == request_id)
-        if for_update:
-            query = query.with_for_update()
-        return await self.session.scalar(query)
+    async def get(self, request_id: int) -> Request | None:
+        return await self.session.get(Request, request_id)
 
     async def of_user(self, user_id: int, *, limit: int) -> list[Request]:
         return list(
@@ -35,14 +32,6 @@ class RequestRepository:
                 .order_by(Request.created_at.desc(), Request.id.desc())
                 .limit(limit)
             )
-        )
-
-    async def count_of_user(self, user_id: int) -> int:
-        return (
-            await self.session.scalar(
-                select(func.count()).select_from(Request).where(Request.user_id == user_id)
-            )
-            or 0
         )
 
     def add_message(self, message: RequestMessage) -> None:
