@@ -24,13 +24,17 @@ from bot.dialogs.info import info_dialog
 from bot.dialogs.language import language_dialog
 from bot.dialogs.menu import menu_dialog
 from bot.dialogs.my_requests import my_requests_dialog
-from bot.handlers import commands, errors, fallback
+from bot.handlers import commands, errors, fallback, parent_replies, staff
 from bot.i18n import N_, PoI18n, ProfileLocaleMiddleware, build_i18n
 from bot.message_manager import KoldoMessageManager
-from bot.middlewares import ProfileMiddleware, Profiles
+from bot.middlewares import OutboxPoke, ProfileMiddleware, Profiles
+from bot.outbox.delivery import Deliverer
+from bot.outbox.pacing import Pacer
+from bot.outbox.sender import OutboxSender, OutboxSignal
 from bot.scheduler import build_scheduler
 from core.languages import SUPPORTED_LANGUAGES
 from core.reference import ReferenceCache
+from core.staff import ensure_admin
 from core.urgency import UrgencyKeywords
 from storage.database import Database
 
@@ -53,6 +57,7 @@ class Koldo:
     conversations: Conversations
     i18n: PoI18n
     keywords: UrgencyKeywords
+    signal: OutboxSignal
 
 
 def build_koldo(settings: Settings) -> Koldo:
@@ -63,6 +68,7 @@ def build_koldo(settings: Settings) -> Koldo:
         conversations=Conversations.build(db, settings.redis.url),
         i18n=build_i18n(settings.locale.default_language),
         keywords=UrgencyKeywords.load(settings.data.urgent_keywords_file),
+        signal=OutboxSignal(),
     )
 
 
@@ -81,13 +87,16 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
     )
     profile = ProfileMiddleware(profiles)
     locale = ProfileLocaleMiddleware(koldo.i18n)
+    dp.update.outer_middleware(OutboxPoke(koldo.signal))
     dp.update.outer_middleware(profile)
     dp.update.outer_middleware(locale)
     # Errors surface after the update's middlewares have exited: speak the person's language.
     dp.errors.outer_middleware(locale)
     dp.include_routers(
         errors.build_router(),
+        staff.build_router(koldo.settings.staff.chat_id),
         commands.build_router(),
+        parent_replies.build_router(),
         language_dialog(),
         consent_dialog(),
         menu_dialog(),
@@ -105,7 +114,44 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
     # Updates that aiogram-dialog makes itself (background managers) skip the update level.
     dp.observers[DIALOG_EVENT_NAME].outer_middleware(profile)
     dp.observers[DIALOG_EVENT_NAME].outer_middleware(locale)
+    dp.startup.register(_start_outbox)
+    dp.shutdown.register(_stop_outbox)
+    dp["koldo"] = koldo
     return dp
+
+
+async def _start_outbox(bot: Bot, dispatcher: Dispatcher, koldo: Koldo) -> None:
+    """The sender runs beside polling, in `koldo run` and in tests alike."""
+    settings = koldo.settings
+    if settings.staff.admin_id is not None:
+        await ensure_admin(koldo.db, settings.staff.admin_id)
+    if settings.staff.chat_id is None:
+        logger.warning(
+            "KOLDO_STAFF__CHAT_ID is not set: requests are stored and wait for a staff group"
+        )
+    pacer = Pacer(
+        group_per_minute=settings.outbox.group_messages_per_minute,
+        chat_per_second=settings.outbox.chat_messages_per_second,
+    )
+    deliverer = Deliverer(
+        db=koldo.db,
+        bot=bot,
+        pacer=pacer,
+        i18n=koldo.i18n,
+        staff_chat_id=settings.staff.chat_id,
+        staff_language=settings.staff.language,
+        zone=settings.locale.zone,
+        digest_after=settings.outbox.digest_after,
+    )
+    sender = OutboxSender(koldo.db, deliverer, pacer, koldo.signal)
+    dispatcher["outbox_sender"] = sender
+    sender.start()
+
+
+async def _stop_outbox(dispatcher: Dispatcher) -> None:
+    sender: OutboxSender | None = dispatcher.workflow_data.pop("outbox_sender", None)
+    if sender is not None:
+        await sender.stop()
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -135,7 +181,7 @@ async def publish_commands(bot: Bot, i18n: PoI18n) -> None:
 async def run_polling(koldo: Koldo, bot: Bot) -> None:
     """Serve until SIGINT/SIGTERM; aiogram finishes the updates in hand before returning."""
     dp = build_dispatcher(koldo)
-    scheduler = build_scheduler(koldo.settings, koldo.db)
+    scheduler = build_scheduler(koldo.settings, koldo.db, koldo.signal)
     await bot.delete_webhook(drop_pending_updates=False)
     await publish_commands(bot, koldo.i18n)
     scheduler.start()

@@ -17,9 +17,11 @@ from bot.i18n import DOMAIN, LOCALES_DIR
 from core.languages import SUPPORTED_LANGUAGES
 
 SOURCE_DIR = Path(__file__).resolve().parent
-# T/B/N_/gettext_ take one message; TP/ngettext_ take singular and plural.
+# T/B/N_/gettext_/say take one message; TP/ngettext_/say_n take singular and plural.
 KEYWORDS = {
     "T": None,
+    "say": None,
+    "say_n": (1, 2),
     "B": None,
     "N_": None,
     "gettext_": None,

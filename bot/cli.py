@@ -36,6 +36,22 @@ def _parser() -> argparse.ArgumentParser:
         "from the reviewed data file; running it again changes only what changed",
     )
     seed.add_argument("--file", type=Path, help="data file (default: data/reference.toml)")
+    staff = commands.add_parser(
+        "staff",
+        help="manage who may act in the staff group (card buttons, /queue, replies):\n"
+        "koldo staff add USER_ID NAME [--admin] [--on-duty] | remove USER_ID | list",
+    )
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    add = staff_commands.add_parser("add", help="list a person as staff (or update them)")
+    add.add_argument("user_id", type=int, help="their Telegram user id")
+    add.add_argument("name", help="the name shown on cards and in mentions")
+    add.add_argument("--admin", action="store_true", help="an administrator")
+    add.add_argument(
+        "--on-duty", action="store_true", help="mentioned when an urgent request arrives"
+    )
+    remove = staff_commands.add_parser("remove", help="take a person off the staff list")
+    remove.add_argument("user_id", type=int)
+    staff_commands.add_parser("list", help="show the staff list")
     return parser
 
 
@@ -81,6 +97,35 @@ async def _seed(settings: Settings, path: Path | None) -> None:
         )
 
 
+async def _staff(settings: Settings, args: argparse.Namespace) -> None:
+    from core import staff
+    from core.errors import InvalidInput, NotFound
+    from storage.database import Database
+
+    db = Database.from_url(settings.database.url)
+    try:
+        if args.staff_command == "add":
+            member = await staff.add_staff(
+                db, args.user_id, args.name, is_admin=args.admin, on_duty=args.on_duty
+            )
+            print(f"{member.user_id} {member.name}: listed as staff")
+        elif args.staff_command == "remove":
+            await staff.remove_staff(db, args.user_id)
+            print(f"{args.user_id}: no longer staff")
+        else:
+            for member in await staff.list_staff(db):
+                flags = [
+                    f for f, on in (("admin", member.is_admin), ("on duty", member.on_duty)) if on
+                ]
+                print(f"{member.user_id}\t{member.name}\t{', '.join(flags)}".rstrip())
+    except NotFound as error:
+        raise SettingsError(f"{args.user_id} is not on the staff list.") from error
+    except InvalidInput as error:
+        raise SettingsError(f"The staff {error.code} is not valid.") from error
+    finally:
+        await db.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -100,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
 
             upgrade_sync(settings.database.url)
             asyncio.run(_seed(settings, args.file))
+        elif args.command == "staff":
+            from storage.migrate import upgrade_sync
+
+            upgrade_sync(settings.database.url)
+            asyncio.run(_staff(settings, args))
     except SettingsError as error:
         print(f"koldo: {error}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ KOLDO_TELEGRAM__TOKEN.
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from core.languages import SUPPORTED_LANGUAGES
+from core.workhours import WorkingCalendar
 
 ENV_PREFIX = "KOLDO_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +118,97 @@ class PrivacySettings(BaseModel):
     )
 
 
+class StaffSettings(BaseModel):
+    chat_id: int | None = Field(
+        default=None,
+        description="Id of the staff supergroup (negative, e.g. -1001234567890); with topics "
+        "enabled each request gets its own topic. Without it requests wait in the database.",
+    )
+    admin_id: int | None = Field(
+        default=None, gt=0, description="Telegram user id of the first admin, always staff."
+    )
+    language: str = Field(default="ru", description="Language of the texts in the staff group.")
+    escalation_hours: float = Field(
+        default=4,
+        gt=0,
+        description="Working hours a request may wait untaken before it is "
+        "raised again in the group (and again after each such period).",
+    )
+    working_days: str = Field(
+        default="mon-fri", description="Office days, e.g. mon-fri or mon,wed."
+    )
+    working_hours: str = Field(default="09:00-18:00", description="Office hours, local time.")
+
+    @field_validator("chat_id")
+    @classmethod
+    def _group_id(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
+            raise ValueError("must be a group id, which is negative (e.g. -1001234567890)")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _staff_language(cls, value: str) -> str:
+        return LocaleSettings._known_language(value)
+
+    @field_validator("working_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        parse_days(value)
+        return value
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+    def calendar(self, zone: ZoneInfo) -> WorkingCalendar:
+        opens, closes = parse_hours(self.working_hours)
+        return WorkingCalendar(zone, parse_days(self.working_days), opens, closes)
+
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_days(value: str) -> frozenset[int]:
+    """ "mon-fri" or "mon,wed,fri" → weekday numbers (Monday 0)."""
+    days: set[int] = set()
+    for part in value.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in DAY_NAMES or (last and last not in DAY_NAMES):
+            raise ValueError("must name days like mon-fri or mon,wed,fri")
+        start, end = DAY_NAMES.index(first), DAY_NAMES.index(last or first)
+        if end < start:
+            raise ValueError("a range of days must run forwards, like mon-fri")
+        days.update(range(start, end + 1))
+    return frozenset(days)
+
+
+def parse_hours(value: str) -> tuple[time, time]:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", value.replace(" ", ""))
+    if not match:
+        raise ValueError("must look like 09:00-18:00")
+    h1, m1, h2, m2 = (int(group) for group in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or (h2, m2) <= (h1, m1):
+        raise ValueError("must be a real span of the day, like 09:00-18:00")
+    return time(h1, m1), time(h2, m2)
+
+
+class OutboxSettings(BaseModel):
+    group_messages_per_minute: int = Field(
+        default=20, ge=1, description="Pace of messages into the staff group (Telegram: ~20)."
+    )
+    chat_messages_per_second: float = Field(
+        default=1, gt=0, description="Pace of messages into one parent's chat (Telegram: ~1)."
+    )
+    digest_after: int = Field(
+        default=5,
+        ge=2,
+        description="New requests waiting for the group before they are listed in one digest.",
+    )
+
+
 class DataSettings(BaseModel):
     reference_file: Path = PROJECT_ROOT / "data" / "reference.toml"
     urgent_keywords_file: Path = PROJECT_ROOT / "data" / "urgent_keywords.toml"
@@ -135,6 +228,8 @@ class Settings(BaseSettings):
     locale: LocaleSettings = LocaleSettings()
     redis: RedisSettings = RedisSettings()
     privacy: PrivacySettings = PrivacySettings()
+    staff: StaffSettings = StaffSettings()
+    outbox: OutboxSettings = OutboxSettings()
     data: DataSettings = DataSettings()
 
 

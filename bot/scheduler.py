@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
+from bot.outbox.sender import OutboxSignal
+from core.clock import utcnow
 from core.erasure import purge_expired
+from core.escalation import escalate_untaken
+from core.workhours import WorkingCalendar
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
+ESCALATION_CHECK_MINUTES = 5
 
 
 async def retention_job(db: Database, retention_days: int) -> None:
@@ -20,7 +27,19 @@ async def retention_job(db: Database, retention_days: int) -> None:
         logger.info("Retention: anonymised %d closed requests", count)
 
 
-def build_scheduler(settings: Settings, db: Database) -> AsyncIOScheduler:
+async def escalation_job(
+    db: Database, calendar: WorkingCalendar, hours: float, signal: OutboxSignal
+) -> None:
+    """Only while the office is open: a reminder at night reaches nobody."""
+    if not calendar.is_open(utcnow()):
+        return
+    raised = await escalate_untaken(db, calendar, after=timedelta(hours=hours))
+    if raised:
+        logger.info("Escalation: %d requests still untaken raised again", len(raised))
+        signal.poke()
+
+
+def build_scheduler(settings: Settings, db: Database, signal: OutboxSignal) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=settings.locale.zone)
     scheduler.add_job(
         retention_job,
@@ -29,6 +48,20 @@ def build_scheduler(settings: Settings, db: Database) -> AsyncIOScheduler:
         id="retention",
         coalesce=True,
         misfire_grace_time=3600,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        escalation_job,
+        IntervalTrigger(minutes=ESCALATION_CHECK_MINUTES),
+        kwargs={
+            "db": db,
+            "calendar": settings.staff.calendar(settings.locale.zone),
+            "hours": settings.staff.escalation_hours,
+            "signal": signal,
+        },
+        id="escalation",
+        coalesce=True,
+        max_instances=1,
         replace_existing=True,
     )
     return scheduler

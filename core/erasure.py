@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from core.clock import utcnow
+from core.outbox import refresh_card
 from storage.database import Database
 
 ERASED = "—"
@@ -26,6 +27,12 @@ async def forget_user(db: Database, user_id: int) -> ErasureReport:
     async with db.transaction() as repos:
         request_ids = await repos.requests.ids_of_user(user_id)
         await repos.requests.anonymise(request_ids, at=now, erased=ERASED)
+        # Nothing more goes to them, and the staff cards are re-drawn without their data.
+        await repos.outbox.drop_pending_for_chat(user_id)
+        for request_id in request_ids:
+            request = await repos.requests.get(request_id)
+            if request is not None and request.staff_card_message_id is not None:
+                await refresh_card(repos, request, now)
         existed = await repos.users.get(user_id) is not None
         await repos.users.delete(user_id)
         repos.audit.record(

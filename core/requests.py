@@ -6,10 +6,10 @@ the audit log, because forged button data is the way someone would try.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -27,6 +27,7 @@ from core.forms import (
     clean_text,
     missing_fields,
 )
+from core.outbox import STAFF_CHAT, Kind, Priority, enqueue, refresh_card
 from core.urgency import UrgencyKeywords
 from storage.database import Database
 from storage.models import Request, RequestMessage, Settlement, StatusChange
@@ -42,9 +43,19 @@ class Status(StrEnum):
     WAITING_PARENT = "waiting_parent"
     RESOLVED = "resolved"
     WITHDRAWN = "withdrawn"
+    REOPENED = "reopened"
 
 
-OPEN_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.WAITING_PARENT})
+OPEN_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.WAITING_PARENT, Status.REOPENED})
+# A parent who writes on a resolved request within this many days reopens it; later, their
+# message starts a new request (the old case is closed and its staff may have moved on).
+REOPEN_DAYS = 14
+
+
+class Satisfaction(StrEnum):
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
 
 
 class Author(StrEnum):
@@ -105,6 +116,11 @@ class RequestDetails:
     def can_withdraw(self) -> bool:
         return self.summary.status in OPEN_STATUSES
 
+    @property
+    def can_add(self) -> bool:
+        """Open requests, and resolved ones (writing reopens them or starts a follow-up)."""
+        return self.summary.status != Status.WITHDRAWN
+
 
 def _summary(request: Request) -> RequestSummary:
     return RequestSummary(
@@ -117,7 +133,7 @@ def _summary(request: Request) -> RequestSummary:
     )
 
 
-def _audit(
+def audit_request(
     repos: Repositories,
     action: str,
     request: Request,
@@ -136,7 +152,7 @@ def _audit(
     )
 
 
-def _change_status(
+def change_status(
     repos: Repositories,
     request: Request,
     new: Status,
@@ -202,20 +218,23 @@ async def file_request(
             created_at=now,
             updated_at=now,
         )
-        _change_status(repos, request, Status.NEW, actor_id=user_id, at=now)
+        change_status(repos, request, Status.NEW, actor_id=user_id, at=now)
         await repos.requests.add(request)
-        for attachment in answers.attachments:
-            repos.requests.add_message(
-                RequestMessage(
-                    request_id=request.id,
-                    author=Author.PARENT.value,
-                    author_id=user_id,
-                    kind=attachment["kind"],
-                    file_id=attachment["file_id"],
-                    created_at=now,
-                )
+        attachments = [
+            RequestMessage(
+                request_id=request.id,
+                author=Author.PARENT.value,
+                author_id=user_id,
+                kind=attachment["kind"],
+                file_id=attachment["file_id"],
+                created_at=now,
             )
-        _audit(
+            for attachment in answers.attachments
+        ]
+        for message in attachments:
+            repos.requests.add_message(message)
+        await repos.session.flush()
+        audit_request(
             repos,
             "request.filed",
             request,
@@ -223,11 +242,53 @@ async def file_request(
             at=now,
             details={"category": answers.category.value, "urgent": urgent},
         )
+        _announce(repos, request, now, attachments)
     return FiledRequest(
         id=request.id,
         reference=format_reference(request.id),
         urgent=urgent,
         phone=answers.phone or "",
+    )
+
+
+def _announce(
+    repos: Repositories,
+    request: Request,
+    now: datetime,
+    attachments: Sequence[RequestMessage] = (),
+) -> None:
+    """A new request's card for the staff group (then the files sent with the form), and an
+    alarm first when it is urgent."""
+    if request.urgent:
+        _alert_urgent(repos, request, now)
+    enqueue(
+        repos,
+        chat_id=STAFF_CHAT,
+        kind=Kind.REQUEST_CARD,
+        request_id=request.id,
+        priority=Priority.NEW_CARD,
+        now=now,
+    )
+    for message in attachments:
+        enqueue(
+            repos,
+            chat_id=STAFF_CHAT,
+            kind=Kind.PARENT_MESSAGE,
+            request_id=request.id,
+            priority=Priority.NEW_CARD,
+            now=now,
+            message_id=message.id,
+        )
+
+
+def _alert_urgent(repos: Repositories, request: Request, now: datetime) -> None:
+    enqueue(
+        repos,
+        chat_id=STAFF_CHAT,
+        kind=Kind.URGENT_ALERT,
+        request_id=request.id,
+        priority=Priority.URGENT,
+        now=now,
     )
 
 
@@ -299,6 +360,22 @@ async def open_my_request(db: Database, user_id: int, request_id: int) -> Reques
         )
 
 
+class Added(StrEnum):
+    """What became of a parent's message."""
+
+    ADDED = "added"
+    DUPLICATE = "duplicate"  # the same Telegram message again
+    REOPENED = "reopened"  # it reopened a recently resolved request
+    FOLLOW_UP = "follow_up"  # it started a new request (the old one was closed long ago)
+
+
+@dataclass(frozen=True)
+class AddedMessage:
+    outcome: Added
+    request_id: int
+    reference: str
+
+
 async def add_parent_message(
     db: Database,
     *,
@@ -308,10 +385,12 @@ async def add_parent_message(
     attachment: AttachmentKind | None = None,
     file_id: str | None = None,
     source_key: str | None = None,
-) -> bool:
-    """Add what the parent wrote or sent to their request.
+    keywords: UrgencyKeywords | None = None,
+) -> AddedMessage:
+    """Add what the parent wrote or sent to their request and pass it on to the staff group.
 
-    Returns False when the same Telegram message was already stored (a repeated update)."""
+    Writing while staff wait for an answer puts the request back in progress; writing on a
+    request resolved within REOPEN_DAYS reopens it, later it starts a new one."""
     if attachment is None or text:
         text = clean_text(text)
     now = utcnow()
@@ -319,22 +398,98 @@ async def add_parent_message(
         if request.status == Status.WITHDRAWN:
             raise InvalidTransition("withdrawn")
         if source_key and await repos.requests.has_message_from_source(source_key):
-            return False
-        repos.requests.add_message(
-            RequestMessage(
-                request_id=request.id,
-                author=Author.PARENT.value,
-                author_id=user_id,
-                kind=(attachment or "text"),
-                text=text,
-                file_id=file_id,
-                source_key=source_key,
-                created_at=now,
-            )
+            return AddedMessage(Added.DUPLICATE, request.id, format_reference(request.id))
+        outcome = Added.ADDED
+        if request.status == Status.RESOLVED:
+            closed = as_utc(request.closed_at or request.updated_at)
+            if now - closed <= timedelta(days=REOPEN_DAYS):
+                outcome = Added.REOPENED
+                _reopen(repos, request, user_id, now)
+            else:
+                if not await has_current_consent(repos, user_id):
+                    raise ConsentRequired()
+                outcome = Added.FOLLOW_UP
+                request = await _follow_up(repos, request, now)
+        elif request.status == Status.WAITING_PARENT:
+            change_status(repos, request, Status.IN_PROGRESS, actor_id=user_id, at=now)
+            await refresh_card(repos, request, now)
+        message = RequestMessage(
+            request_id=request.id,
+            author=Author.PARENT.value,
+            author_id=user_id,
+            kind=(attachment or "text"),
+            text=text,
+            file_id=file_id,
+            source_key=source_key,
+            created_at=now,
         )
+        repos.requests.add_message(message)
+        await repos.session.flush()
         request.updated_at = now
-        _audit(repos, "request.message_added", request, actor_id=user_id, at=now)
-    return True
+        if keywords is not None and not request.urgent and keywords.matches(text):
+            request.urgent = True
+            if outcome != Added.FOLLOW_UP:
+                _alert_urgent(repos, request, now)
+                await refresh_card(repos, request, now)
+        if outcome == Added.FOLLOW_UP:
+            request.description = text
+            _announce(repos, request, now)
+        else:
+            enqueue(
+                repos,
+                chat_id=STAFF_CHAT,
+                kind=Kind.PARENT_MESSAGE,
+                request_id=request.id,
+                now=now,
+                message_id=message.id,
+            )
+        audit_request(
+            repos, "request.message_added", request, actor_id=user_id, at=now,
+            details={"outcome": outcome.value},
+        )  # fmt: skip
+        return AddedMessage(outcome, request.id, format_reference(request.id))
+
+
+def _reopen(repos: Repositories, request: Request, user_id: int, now: datetime) -> None:
+    change_status(repos, request, Status.REOPENED, actor_id=user_id, at=now)
+    request.closed_at = None
+    # Escalation counts from here: the request waits to be taken again.
+    request.escalated_at = now
+    enqueue(
+        repos,
+        chat_id=STAFF_CHAT,
+        kind=Kind.STAFF_EVENT,
+        request_id=request.id,
+        now=now,
+        event=Status.REOPENED.value,
+        actor_id=user_id,
+    )
+
+
+async def _follow_up(repos: Repositories, old: Request, now: datetime) -> Request:
+    """A new request carrying over the old one's form answers, for a family CPC already knows."""
+    request = Request(
+        user_id=old.user_id,
+        category=old.category,
+        urgent=False,
+        language=old.language,
+        document_type=old.document_type,
+        subject=old.subject,
+        child_age=old.child_age,
+        grade=old.grade,
+        obstacle=old.obstacle,
+        settlement_code=old.settlement_code,
+        settlement_other=old.settlement_other,
+        phone=old.phone,
+        follow_up_of=old.id,
+        created_at=now,
+        updated_at=now,
+    )
+    change_status(repos, request, Status.NEW, actor_id=old.user_id or 0, at=now)
+    await repos.requests.add(request)
+    audit_request(repos, "request.filed", request, actor_id=old.user_id, at=now,
+                  details={"follow_up_of": old.id})  # fmt: skip
+    return request
 
 
 async def withdraw_request(db: Database, *, user_id: int, request_id: int) -> RequestSummary:
@@ -342,7 +497,51 @@ async def withdraw_request(db: Database, *, user_id: int, request_id: int) -> Re
     async with _own_request(db, user_id, request_id) as (repos, request):
         if request.status not in OPEN_STATUSES:
             raise InvalidTransition("not_open", status=request.status)
-        _change_status(repos, request, Status.WITHDRAWN, actor_id=user_id, at=now)
+        change_status(repos, request, Status.WITHDRAWN, actor_id=user_id, at=now)
         request.closed_at = now
-        _audit(repos, "request.withdrawn", request, actor_id=user_id, at=now)
+        enqueue(
+            repos,
+            chat_id=STAFF_CHAT,
+            kind=Kind.STAFF_EVENT,
+            request_id=request.id,
+            now=now,
+            event=Status.WITHDRAWN.value,
+            actor_id=user_id,
+        )
+        await refresh_card(repos, request, now)
+        audit_request(repos, "request.withdrawn", request, actor_id=user_id, at=now)
         return _summary(request)
+
+
+async def answer_satisfaction(
+    db: Database, *, user_id: int, request_id: int, answer: Satisfaction
+) -> None:
+    """The parent's word on whether a resolved request solved their problem."""
+    now = utcnow()
+    async with _own_request(db, user_id, request_id) as (repos, request):
+        if request.status != Status.RESOLVED:
+            raise InvalidTransition("not_resolved", status=request.status)
+        request.satisfaction, request.satisfaction_at = answer.value, now
+        enqueue(
+            repos,
+            chat_id=STAFF_CHAT,
+            kind=Kind.STAFF_EVENT,
+            request_id=request.id,
+            now=now,
+            event="satisfaction",
+            actor_id=user_id,
+            answer=answer.value,
+        )
+        await refresh_card(repos, request, now)
+        audit_request(repos, "request.satisfaction", request, actor_id=user_id, at=now,
+                      details={"answer": answer.value})  # fmt: skip
+
+
+async def request_replied_to(db: Database, *, user_id: int, message_id: int) -> int | None:
+    """The parent's request a bot message in their chat belongs to, if any (for replies)."""
+    async with db.transaction() as repos:
+        request_id = await repos.outbox.linked_request(user_id, message_id)
+        if request_id is None:
+            return None
+        request = await repos.requests.get(request_id)
+        return request_id if request is not None and request.user_id == user_id else None

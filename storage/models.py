@@ -87,6 +87,8 @@ class Request(Base):
     __table_args__ = (
         Index("ix_requests_user_created", "user_id", "created_at"),
         Index("ix_requests_status_created", "status", "created_at"),
+        Index("ix_requests_staff_thread", "staff_chat_id", "staff_thread_id"),
+        Index("ix_requests_phone", "phone"),
         {"sqlite_autoincrement": True},
     )
 
@@ -119,6 +121,13 @@ class Request(Base):
     staff_chat_id: Mapped[int | None] = mapped_column(TelegramId)
     staff_thread_id: Mapped[int | None] = mapped_column(Integer)
     staff_card_message_id: Mapped[int | None] = mapped_column(Integer)
+    # The parent's answer to "was the problem solved?" after resolution.
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    satisfaction_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the group was last reminded that nobody has taken the request.
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A request filed because the parent wrote again long after this one was resolved.
+    follow_up_of: Mapped[int | None] = mapped_column(Integer)
 
     messages: Mapped[list[RequestMessage]] = relationship(
         back_populates="request", order_by="RequestMessage.id"
@@ -155,6 +164,9 @@ class RequestMessage(Base):
     file_id: Mapped[str | None] = mapped_column(String(255))
     source_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # For a staff reply: whether it reached the parent, and if not, why (shown on the card).
+    delivery: Mapped[str | None] = mapped_column(String(16))
+    delivery_error: Mapped[str | None] = mapped_column(String(32))
 
     request: Mapped[Request] = relationship(back_populates="messages")
 
@@ -188,6 +200,58 @@ class AuditEntry(Base):
     object_type: Mapped[str | None] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class StaffMember(Base):
+    """A person allowed to act in the staff group. Removing them deletes the row; the audit log
+    keeps who added and removed whom."""
+
+    __tablename__ = "staff_members"
+
+    user_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(128))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxEntry(Base):
+    """Something that must reach Telegram, written in the same transaction as the change that
+    caused it and delivered later by the sender, in `id` order within a chat.
+
+    `payload` names what to say (kinds and ids, never rendered text), so that texts are made in
+    the reader's language at sending time and erasure needs no outbox rewrite. `state` is
+    pending → sending → sent | failed; an entry found in `sending` after a crash is in doubt.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_state_chat", "state", "chat_id", "priority", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(TelegramId)
+    priority: Mapped[int] = mapped_column(Integer, default=1)
+    request_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(String(255))
+
+
+class MessageLink(Base):
+    """Which request a message in a chat belongs to: a reply to it continues that request."""
+
+    __tablename__ = "message_links"
+
+    chat_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    request_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
 class Settlement(Base):

@@ -27,6 +27,9 @@ POSTGRES_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("KOLDO_REQUIRE_POSTGRES") == "1"
 # Tables that hold what tests create; emptied before each PostgreSQL test.
 STATE_TABLES = (
+    "outbox",
+    "message_links",
+    "staff_members",
     "audit_log",
     "request_messages",
     "request_status_changes",

@@ -16,6 +16,7 @@ from core.erasure import ERASED, forget_user, purge_expired
 from core.errors import AccessDenied, ConsentRequired, InvalidInput, InvalidTransition, NotFound
 from core.forms import Answers, AttachmentKind, Category, DocumentType, Subject
 from core.requests import (
+    Added,
     Author,
     Status,
     add_parent_message,
@@ -179,13 +180,15 @@ async def test_messages_history_and_withdrawal(db, keywords):
     filed = await file_request(
         db, user_id=PARENT, answers=documents(), language="ru", keywords=keywords
     )
-    assert await add_parent_message(
+    first = await add_parent_message(
         db, user_id=PARENT, request_id=filed.id, text="Ещё вопрос", source_key="tg:1:10"
     )
+    assert first.outcome == Added.ADDED
     # The same Telegram message delivered twice is stored once.
-    assert not await add_parent_message(
+    again = await add_parent_message(
         db, user_id=PARENT, request_id=filed.id, text="Ещё вопрос", source_key="tg:1:10"
     )
+    assert again.outcome == Added.DUPLICATE
     await add_parent_message(
         db,
         user_id=PARENT,

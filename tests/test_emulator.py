@@ -419,6 +419,10 @@ async def test_files_round_trip(
 async def test_forum_group_topics_and_copy(
     emulator: BotApiEmulator, bot: Bot, person: SimulatedPerson
 ) -> None:
+    emulator.add_chat(GROUP_ID, title="Staff")
+    with pytest.raises(TelegramBadRequest, match="not a forum"):
+        await bot.create_forum_topic(GROUP_ID, "Обращение #1")
+    emulator.add_chat(GROUP_ID, is_forum=True)
     topic = await bot.create_forum_topic(GROUP_ID, "Обращение #1")
     assert topic.name == "Обращение #1"
     await person.send_text("Мне нужна помощь", wait=False)

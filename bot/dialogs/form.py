@@ -21,6 +21,7 @@ from aiogram_dialog.widgets.kbd import Button, Column, Group, RequestContact, Ro
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Case, Format
 
+from bot.content import content_of
 from bot.dialogs import labels
 from bot.dialogs.info import urgent_numbers_html
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
@@ -32,7 +33,6 @@ from core.forms import (
     GRADE_RANGE,
     OTHER_SETTLEMENT,
     Answers,
-    AttachmentKind,
     Category,
     DocumentType,
     Field,
@@ -264,15 +264,11 @@ async def on_story_part(message: Message, _widget: Any, manager: DialogManager) 
     answers = answers_of(manager)
     clear_problem(manager)
     try:
-        if message.photo:
-            add_attachment(answers, AttachmentKind.PHOTO, message.photo[-1].file_id)
-        elif message.document:
-            add_attachment(answers, AttachmentKind.DOCUMENT, message.document.file_id)
-        elif message.voice:
-            add_attachment(answers, AttachmentKind.VOICE, message.voice.file_id)
-        text = message.text if message.text is not None else message.caption
-        if text is not None:
-            add_description(answers, text)
+        content = content_of(message)
+        if content.attachment is not None and content.file_id is not None:
+            add_attachment(answers, content.attachment, content.file_id)
+        if content.text is not None:
+            add_description(answers, content.text)
     except InvalidInput as error:
         set_error(manager, error)
     save_answers(manager, answers)

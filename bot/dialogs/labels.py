@@ -48,4 +48,5 @@ STATUS = {
     Status.WAITING_PARENT: N_("⏳ Waiting for your answer"),
     Status.RESOLVED: N_("✅ Resolved"),
     Status.WITHDRAWN: N_("↩️ Withdrawn"),
+    Status.REOPENED: N_("🔁 Open again"),
 }

@@ -15,6 +15,7 @@ from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
 
+from bot.content import content_of, source_key
 from bot.dialogs import labels
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
 from bot.dialogs.states import MyRequestsSG
@@ -23,6 +24,7 @@ from bot.widgets import B, Safe, T, choices, escape
 from core.errors import CoreError
 from core.forms import AttachmentKind
 from core.requests import (
+    Added,
     Author,
     HistoryItem,
     add_parent_message,
@@ -111,32 +113,29 @@ async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
         "date": format_day(summary.created_at, zone),
         "history": Safe("\n".join(_history_line(item, zone) for item in history)),
         "can_withdraw": details.can_withdraw,
+        "can_add": details.can_add,
     }
 
 
 async def on_message(message: Message, _widget: Any, manager: DialogManager) -> None:
-    kind, file_id = None, None
-    if message.photo:
-        kind, file_id = AttachmentKind.PHOTO, message.photo[-1].file_id
-    elif message.document:
-        kind, file_id = AttachmentKind.DOCUMENT, message.document.file_id
-    elif message.voice:
-        kind, file_id = AttachmentKind.VOICE, message.voice.file_id
+    content = content_of(message)
     try:
-        await add_parent_message(
+        added = await add_parent_message(
             manager.middleware_data["db"],
             user_id=message.from_user.id,
             request_id=manager.dialog_data[REQUEST_ID],
-            text=message.text if message.text is not None else message.caption,
-            attachment=kind,
-            file_id=file_id,
-            source_key=f"tg:{message.chat.id}:{message.message_id}",
+            text=content.text,
+            attachment=content.attachment,
+            file_id=content.file_id,
+            source_key=source_key(message),
+            keywords=manager.middleware_data["keywords"],
         )
     except CoreError as error:
         set_error(manager, error)
         return
     clear_problem(manager)
-    manager.dialog_data["notice"] = "added"
+    manager.dialog_data[REQUEST_ID] = added.request_id
+    manager.dialog_data["notice"] = added.outcome.value
     await manager.switch_to(MyRequestsSG.details)
 
 
@@ -157,8 +156,12 @@ async def on_withdraw(_callback: CallbackQuery, _widget: Any, manager: DialogMan
 
 
 async def notice_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    added = dialog_manager.dialog_data.pop("notice", None) == "added"
-    return {"added": added}
+    notice = dialog_manager.dialog_data.pop("notice", None)
+    return {
+        "added": notice in (Added.ADDED, Added.DUPLICATE),
+        "reopened": notice == Added.REOPENED,
+        "follow_up": notice == Added.FOLLOW_UP,
+    }
 
 
 async def details_and_notice(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
@@ -187,10 +190,15 @@ def my_requests_dialog() -> Dialog:
         Window(
             ProblemText(),
             T("✅ Your message was added.\n", when="added"),
+            T("✅ Your message was added and the request is open again.\n", when="reopened"),
+            T(
+                "✅ That request was closed long ago, so this is a new request.\n",
+                when="follow_up",
+            ),
             T("<b>{reference}</b> · {category}\nStatus: {status}\nSent: {date}"),
             T("\n<b>History</b>\n{history}"),
             SwitchTo(
-                B("✍️ Add a message"), id="add", state=MyRequestsSG.add_message, when="can_withdraw"
+                B("✍️ Add a message"), id="add", state=MyRequestsSG.add_message, when="can_add"
             ),
             SwitchTo(
                 B("↩️ Withdraw the request"),

@@ -41,7 +41,14 @@ PROBLEM_TEXTS = {
     "withdrawn": N_("This request was withdrawn, so nothing more can be added to it."),
     "not_open": N_("This request is already closed."),
     "unknown_settlement": N_("This settlement is no longer on the list. Please choose again."),
+    "consent_required": N_(
+        "To file a request, please first accept the privacy notice: press /start."
+    ),
+    "not_resolved": N_("This request is not resolved, so there is nothing to rate."),
 }
+
+# Someone else's request and one that does not exist read the same: nothing to learn from it.
+ALIASES = {"access_denied": "not_yours", "not_found": "not_yours"}
 
 
 def set_problem(manager: DialogManager, code: str, **params: Any) -> None:
@@ -67,6 +74,13 @@ class ProblemText(Text):
         problem = manager.dialog_data.get(PROBLEM_KEY)
         if not problem:
             return ""
-        template = PROBLEM_TEXTS.get(problem["code"], PROBLEM_TEXTS["use_buttons"])
-        params = {key: _format_param(value) for key, value in problem["params"].items()}
-        return "⚠️ " + gettext_(template).format_map(params) + "\n"
+        return problem_text(problem["code"], problem["params"]) + "\n"
+
+
+def problem_text(code: str, params: dict[str, Any]) -> str:
+    """The explanation for a core error code, in the current language, values escaped."""
+    code = ALIASES.get(code, code)
+    template = PROBLEM_TEXTS.get(code, PROBLEM_TEXTS["use_buttons"])
+    return "⚠️ " + gettext_(template).format_map(
+        {key: _format_param(value) for key, value in params.items() if key != "fields"}
+    )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories.audit import AuditRepository
+from storage.repositories.outbox import OutboxRepository
 from storage.repositories.reference import ReferenceRepository
 from storage.repositories.requests import RequestRepository
+from storage.repositories.staff import StaffRepository
 from storage.repositories.users import UserRepository
 
 
@@ -19,6 +21,8 @@ class Repositories:
         self.requests = RequestRepository(session)
         self.reference = ReferenceRepository(session)
         self.audit = AuditRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.staff = StaffRepository(session)
 
 
 __all__ = ["Repositories"]

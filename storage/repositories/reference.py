@@ -30,6 +30,10 @@ class ReferenceRepository:
             )
         )
 
+    async def every(self, model: type[Row]) -> list[Row]:
+        """Active or not: old requests still name settlements no longer offered."""
+        return list(await self.session.scalars(select(model).order_by(model.sort, model.code)))
+
     async def get(self, model: type[Row], code: str) -> Row | None:
         return await self.session.get(model, code)
 

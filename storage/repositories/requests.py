@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PERSONAL_REQUEST_FIELDS, Request, RequestMessage, StatusChange
@@ -24,6 +24,14 @@ class RequestRepository:
     async def get(self, request_id: int) -> Request | None:
         return await self.session.get(Request, request_id)
 
+    async def in_thread(self, chat_id: int, thread_id: int) -> Request | None:
+        return await self.session.scalar(
+            select(Request)
+            .where(Request.staff_chat_id == chat_id)
+            .where(Request.staff_thread_id == thread_id)
+            .limit(1)
+        )
+
     async def of_user(self, user_id: int, *, limit: int) -> list[Request]:
         return list(
             await self.session.scalars(
@@ -36,6 +44,9 @@ class RequestRepository:
 
     def add_message(self, message: RequestMessage) -> None:
         self.session.add(message)
+
+    async def message(self, message_id: int) -> RequestMessage | None:
+        return await self.session.get(RequestMessage, message_id)
 
     async def has_message_from_source(self, source_key: str) -> bool:
         found = await self.session.scalar(
@@ -100,4 +111,58 @@ class RequestRepository:
             update(RequestMessage)
             .where(RequestMessage.request_id.in_(request_ids))
             .values(text=erased, file_id=None)
+        )
+
+    async def open_requests(
+        self, statuses: Sequence[str], *, assignee_id: int | None, limit: int
+    ) -> list[Request]:
+        query = select(Request).where(Request.status.in_(statuses))
+        if assignee_id is not None:
+            query = query.where(Request.assignee_id == assignee_id)
+        return list(
+            await self.session.scalars(
+                query.order_by(Request.urgent.desc(), Request.created_at, Request.id).limit(limit)
+            )
+        )
+
+    async def with_phone(self, phone: str, *, limit: int) -> list[Request]:
+        return list(
+            await self.session.scalars(
+                select(Request)
+                .where(Request.phone == phone)
+                .order_by(Request.created_at.desc())
+                .limit(limit)
+            )
+        )
+
+    async def count_by_status(self) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(Request.status, func.count(Request.id)).group_by(Request.status)
+        )
+        return {status: count for status, count in rows.tuples()}
+
+    async def count_resolved_since(self, moment: datetime) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count(StatusChange.id))
+                .where(StatusChange.new_status == "resolved")
+                .where(StatusChange.changed_at >= moment)
+            )
+            or 0
+        )
+
+    async def first_answer_times(self, since: datetime) -> list[tuple[datetime, datetime]]:
+        """(filed, first answered) of requests filed since `since` that have an answer."""
+        rows = await self.session.execute(
+            select(Request.created_at, Request.first_answer_at)
+            .where(Request.created_at >= since)
+            .where(Request.first_answer_at.is_not(None))
+        )
+        return list(rows.tuples())
+
+    async def untaken(self, statuses: Sequence[str]) -> list[Request]:
+        return list(
+            await self.session.scalars(
+                select(Request).where(Request.status.in_(statuses)).order_by(Request.id)
+            )
         )

@@ -12,6 +12,7 @@ Typical use::
 """
 
 from .aiogram_support import UpdateHandledReporter, report_handled_updates
+from .group import SimulatedGroupMember
 from .person import SimulatedPerson
 from .server import ApiError, BotApiEmulator
 from .views import Alert, ApiCall, BotMessage, ForumTopic, InlineButton
@@ -24,6 +25,7 @@ __all__ = [
     "BotMessage",
     "ForumTopic",
     "InlineButton",
+    "SimulatedGroupMember",
     "SimulatedPerson",
     "UpdateHandledReporter",
     "report_handled_updates",

@@ -55,6 +55,7 @@ NOT_MODIFIED = (
 )
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 BLOCKED = "Forbidden: bot was blocked by the user"
+KICKED = "Forbidden: bot was kicked from the supergroup chat"
 POLL_CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
@@ -452,6 +453,11 @@ class BotApiEmulator:
         self._signal_updates()
         return update_id
 
+    def update_payload(self, update_id: int) -> dict[str, Any]:
+        """An update as it was pushed (without its id), e.g. to deliver it once more."""
+        payload = self._updates[update_id].payload
+        return {key: value for key, value in payload.items() if key != "update_id"}
+
     @property
     def pending_updates(self) -> int:
         """Updates pushed but not yet acknowledged by the bot."""
@@ -638,6 +644,17 @@ class BotApiEmulator:
         if is_forum:
             chat.info["is_forum"] = True
 
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """Delete a topic with its messages, as an admin doing it by hand."""
+        chat = self._chat_or_create(chat_id)
+        chat.topics.pop(thread_id, None)
+        for message_id in [
+            mid
+            for mid, stored in chat.messages.items()
+            if stored.payload.get("message_thread_id") == thread_id
+        ]:
+            del chat.messages[message_id]
+
     def add_forum_topic(
         self, chat_id: int, name: str, *, icon_color: int = _DEFAULT_TOPIC_COLOR
     ) -> int:
@@ -727,7 +744,8 @@ class BotApiEmulator:
         return bool(chat and chat.blocked)
 
     def set_blocked(self, chat_id: int, blocked: bool) -> None:
-        """Make every send to this chat fail with 403, as after the user blocked the bot."""
+        """Make every send to this chat fail with 403, as after the user blocked the bot (or,
+        for a group, after the bot was removed from it)."""
         self._chat_or_create(chat_id).blocked = blocked
 
     def chat_messages(
@@ -1089,7 +1107,7 @@ class BotApiEmulator:
         thread_id = self._thread_of(chat, params)
         reply_to = self._reply_target(chat, params)
         if chat.blocked:
-            raise ApiError(403, BLOCKED)
+            raise ApiError(403, BLOCKED if chat.info["type"] == "private" else KICKED)
         message_id = chat.allocate_id()
         payload: dict[str, Any] = {
             "message_id": message_id,
@@ -1517,7 +1535,7 @@ class BotApiEmulator:
         if p.get("action") not in _CHAT_ACTIONS:
             raise _bad("wrong parameter action in request")
         if chat.blocked:
-            raise ApiError(403, BLOCKED)
+            raise ApiError(403, BLOCKED if chat.info["type"] == "private" else KICKED)
         return True
 
     async def _api_editMessageText(self, p: dict[str, Any], f: dict[str, _Upload]) -> Any:
@@ -1677,6 +1695,7 @@ class BotApiEmulator:
                 "limited_gifts": False,
                 "unique_gifts": False,
                 "premium_subscription": False,
+                "gifts_from_channels": False,
             },
         }
 
@@ -1718,6 +1737,10 @@ class BotApiEmulator:
 
     async def _api_createForumTopic(self, p: dict[str, Any], f: dict[str, _Upload]) -> Any:
         chat = self._resolve_chat(p.get("chat_id"))
+        if chat.blocked:
+            raise ApiError(403, KICKED)
+        if not chat.info.get("is_forum"):
+            raise _bad("the chat is not a forum")
         name = p.get("name")
         if not name:
             raise _bad("TOPIC_TITLE_EMPTY")
@@ -1757,13 +1780,7 @@ class BotApiEmulator:
 
     async def _api_deleteForumTopic(self, p: dict[str, Any], f: dict[str, _Upload]) -> Any:
         chat, topic = self._topic_of(p)
-        del chat.topics[topic.thread_id]
-        for message_id in [
-            mid
-            for mid, stored in chat.messages.items()
-            if stored.payload.get("message_thread_id") == topic.thread_id
-        ]:
-            del chat.messages[message_id]
+        self.delete_topic(chat.chat_id, topic.thread_id)
         return True
 
 

@@ -1,0 +1,95 @@
+"""A parent answering in the chat itself: replying to a message about a request, or rating a
+resolved one. Both work outside any flow, straight from the message that asked."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+
+from bot.content import content_of, source_key
+from bot.dialogs.problems import problem_text
+from bot.i18n import gettext_
+from bot.outbox.parent_texts import SatisfactionAnswer
+from bot.widgets import escape
+from core.errors import CoreError
+from core.requests import Added, add_parent_message, answer_satisfaction, request_replied_to
+from core.urgency import UrgencyKeywords
+from storage.database import Database
+
+
+def _added_text(outcome: Added, reference: str) -> str:
+    text = {
+        Added.ADDED: gettext_("✅ Your message was added to request {reference}."),
+        Added.DUPLICATE: gettext_("✅ Your message was added to request {reference}."),
+        Added.REOPENED: gettext_(
+            "✅ Your message was added and request {reference} is open again."
+        ),
+        Added.FOLLOW_UP: gettext_(
+            "✅ That request was closed long ago, so this is a new request: {reference}."
+        ),
+    }[outcome]
+    return text.format(reference=escape(reference))
+
+
+async def on_reply(
+    message: Message, db: Database, keywords: UrgencyKeywords, request_id: int
+) -> None:
+    content = content_of(message)
+    try:
+        added = await add_parent_message(
+            db,
+            user_id=message.from_user.id,
+            request_id=request_id,
+            text=content.text,
+            attachment=content.attachment,
+            file_id=content.file_id,
+            source_key=source_key(message),
+            keywords=keywords,
+        )
+    except CoreError as error:
+        await message.answer(problem_text(error.code, error.params))
+        return
+    await message.answer(_added_text(added.outcome, added.reference))
+
+
+async def replied_request(message: Message, db: Database) -> dict[str, int] | bool:
+    """Filter: a reply to one of the bot's messages about a request of this parent."""
+    reply = message.reply_to_message
+    if (
+        reply is None
+        or message.from_user is None
+        or not (
+            message.text or message.caption or message.photo or message.document or message.voice
+        )
+    ):
+        return False
+    request_id = await request_replied_to(
+        db, user_id=message.from_user.id, message_id=reply.message_id
+    )
+    return {"request_id": request_id} if request_id is not None else False
+
+
+async def on_satisfaction(
+    callback: CallbackQuery, callback_data: SatisfactionAnswer, db: Database
+) -> None:
+    try:
+        await answer_satisfaction(
+            db,
+            user_id=callback.from_user.id,
+            request_id=callback_data.request_id,
+            answer=callback_data.answer,
+        )
+    except CoreError as error:
+        await callback.answer(problem_text(error.code, error.params), show_alert=True)
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(gettext_("🙏 Thank you for your answer!"))
+
+
+def build_router() -> Router:
+    router = Router(name="parent-replies")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(on_reply, replied_request)
+    router.callback_query.register(on_satisfaction, SatisfactionAnswer.filter())
+    return router

@@ -1,0 +1,317 @@
+"""The staff group: card buttons, staff commands, and what staff write in a request's topic.
+
+Everything here first checks that the person is listed as staff; anyone else is refused and
+the attempt is logged. Replies go to the parent through the outbox (core.inbox), never from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from babel.dates import format_timedelta
+
+from bot.config import Settings
+from bot.content import content_of, source_key
+from bot.i18n import N_, current_i18n
+from bot.outbox import staff_texts
+from bot.outbox.words import Words
+from bot.widgets import escape
+from core import inbox, inbox_views
+from core.clock import utcnow
+from core.errors import CoreError, InvalidInput
+from core.inbox_views import QueueItem
+from core.staff import list_staff, record_refusal, set_on_duty
+from storage.database import Database
+
+NOTE_PREFIXES = ("/note", "!")
+REFUSED = N_("⛔ Only CPC staff listed in Koldo can do this.")
+PROBLEMS = {
+    "closed": N_("This request is already closed."),
+    "already_yours": N_("You have already taken this request."),
+    "not_waiting": N_("This request is already waiting for the parent."),
+    "no_parent": N_("The parent's data was erased, so nothing can be sent to them."),
+    "withdrawn": N_("The parent withdrew this request, so nothing can be sent to them."),
+    "too_long": N_("That is too long for one message: at most {limit} characters."),
+    "empty": N_("The message is empty."),
+    "not_found": N_("This request or person was not found."),
+}
+HELP = N_(
+    "<b>Koldo in the staff group</b>\n"
+    "Write in a request's topic (or reply to its card) to answer the parent.\n"
+    "/note or ! at the start: an internal note, never sent.\n"
+    "/queue: open requests, oldest first\n"
+    "/my: requests taken by you\n"
+    "/find K-000123 or a phone number\n"
+    "/stats: figures of the week\n"
+    "/duty: go on or off duty (urgent requests mention those on duty)"
+)
+
+
+def _words(settings: Settings) -> Words:
+    return Words(current_i18n(), settings.staff.language, settings.locale.zone)
+
+
+async def _staff_only(
+    event: Message | CallbackQuery, db: Database, settings: Settings, action: str
+) -> bool:
+    """True for listed staff; anyone else is told no, and the attempt is logged."""
+    user = event.from_user
+    if user is not None and user.id in {member.user_id for member in await list_staff(db)}:
+        return True
+    await record_refusal(db, user.id if user else 0, action, None)
+    text = _words(settings).say(REFUSED)
+    if isinstance(event, CallbackQuery):
+        await event.answer(text, show_alert=True)
+    else:
+        await event.reply(text)
+    return False
+
+
+def _problem(words: Words, error: CoreError) -> str:
+    template = PROBLEMS.get(error.code) or PROBLEMS.get(error.__class__.code, PROBLEMS["closed"])
+    return words.say(template, **{k: v for k, v in error.params.items() if k == "limit"})
+
+
+# ---------------------------------------------------------------------- card buttons
+
+ACTIONS: dict[str, Callable[..., Awaitable[None]]] = {
+    "take": inbox.take,
+    "wait": inbox.wait_for_parent,
+    "resolve": inbox.resolve,
+}
+DONE = {
+    "take": N_("🙋 The request is yours."),
+    "wait": N_("⏳ Marked as waiting for the parent."),
+    "resolve": N_("✅ Resolved. The parent will be asked if the problem was solved."),
+    "to": N_("👥 Reassigned."),
+}
+
+
+async def on_card_button(
+    callback: CallbackQuery, callback_data: staff_texts.CardAction, db: Database, settings: Settings
+) -> None:
+    action = callback_data.action
+    if not await _staff_only(callback, db, settings, f"card.{action}"):
+        return
+    words = _words(settings)
+    request_id = callback_data.request_id
+    message = callback.message if isinstance(callback.message, Message) else None
+    try:
+        if action in ACTIONS:
+            await ACTIONS[action](db, staff_id=callback.from_user.id, request_id=request_id)
+        elif action == "to":
+            await inbox.reassign(
+                db,
+                staff_id=callback.from_user.id,
+                request_id=request_id,
+                to_staff_id=callback_data.to,
+            )
+        elif action in ("reassign", "back") and message is not None:
+            await callback.answer()
+            await message.edit_reply_markup(
+                reply_markup=await _keyboard(db, words, action, request_id)
+            )
+            return
+        else:
+            await callback.answer()
+            return
+    except CoreError as error:
+        await callback.answer(_problem(words, error), show_alert=True)
+        return
+    await callback.answer(words.say(DONE[action]))
+
+
+async def _keyboard(db: Database, words: Words, action: str, request_id: int) -> Any:
+    if action == "reassign":
+        return staff_texts.reassign_keyboard(words, request_id, await list_staff(db))
+    card = await inbox_views.card(db, request_id)
+    return staff_texts.card_keyboard(words, card) if card else None
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def _age(words: Words, item: QueueItem) -> str:
+    return format_timedelta(utcnow() - item.created_at, threshold=1.5, locale=words.language)
+
+
+def _topic_link(settings: Settings, item: QueueItem) -> str | None:
+    chat_id = settings.staff.chat_id
+    if chat_id is None or item.thread_id is None or not str(chat_id).startswith("-100"):
+        return None
+    return f"https://t.me/c/{str(chat_id)[4:]}/{item.thread_id}"
+
+
+def _queue_lines(words: Words, settings: Settings, items: list[QueueItem]) -> str:
+    lines = []
+    for item in items:
+        reference = escape(item.reference)
+        link = _topic_link(settings, item)
+        if link:
+            reference = f'<a href="{link}">{reference}</a>'
+        parts = [
+            ("🚨 " if item.urgent else "") + reference,
+            words.label(staff_texts.CATEGORY[item.category]),
+            words.label(staff_texts.STATUS[item.status]),
+            escape(_age(words, item)),
+        ]
+        if item.assignee_name:
+            parts.append(escape(item.assignee_name))
+        lines.append(" · ".join(parts))
+    return "\n".join(lines)
+
+
+async def on_queue(message: Message, db: Database, settings: Settings) -> None:
+    if await _staff_only(message, db, settings, "command.queue"):
+        await _reply_list(
+            message, settings, await inbox_views.queue(db), N_("<b>Open requests</b>")
+        )
+
+
+async def on_my(message: Message, db: Database, settings: Settings) -> None:
+    if await _staff_only(message, db, settings, "command.my"):
+        items = await inbox_views.queue(db, assignee_id=message.from_user.id)
+        await _reply_list(message, settings, items, N_("<b>Your open requests</b>"))
+
+
+async def _reply_list(
+    message: Message, settings: Settings, items: list[QueueItem], title: str
+) -> None:
+    words = _words(settings)
+    if not items:
+        await message.reply(words.say("Nothing here. 🎉"))
+        return
+    await message.reply(words.say(title) + "\n" + _queue_lines(words, settings, items))
+
+
+async def on_find(
+    message: Message, command: CommandObject, db: Database, settings: Settings
+) -> None:
+    if not await _staff_only(message, db, settings, "command.find"):
+        return
+    words = _words(settings)
+    try:
+        items = await inbox_views.find(db, command.args or "")
+    except InvalidInput:
+        await message.reply(words.say("Send /find K-000123 or /find and a phone number."))
+        return
+    if not items:
+        await message.reply(words.say("Nothing found."))
+        return
+    await message.reply(_queue_lines(words, settings, items))
+
+
+async def on_stats(message: Message, db: Database, settings: Settings) -> None:
+    if not await _staff_only(message, db, settings, "command.stats"):
+        return
+    words = _words(settings)
+    figures = await inbox_views.stats(db, settings.locale.zone)
+    median = (
+        format_timedelta(figures.median_first_answer, threshold=1.5, locale=words.language)
+        if figures.median_first_answer is not None
+        else "—"
+    )
+    await message.reply(
+        words.say(
+            "<b>Figures</b>\nOpen: {open}\nTaken: {taken}\nResolved this week: {resolved}\n"
+            "Median time to the first answer (30 days): {median}",
+            open=figures.open,
+            taken=figures.taken,
+            resolved=figures.resolved_this_week,
+            median=median,
+        )
+    )
+
+
+async def on_duty(message: Message, db: Database, settings: Settings) -> None:
+    if not await _staff_only(message, db, settings, "command.duty"):
+        return
+    member = next(m for m in await list_staff(db) if m.user_id == message.from_user.id)
+    member = await set_on_duty(db, member.user_id, not member.on_duty)
+    words = _words(settings)
+    await message.reply(
+        words.say("🟢 You are on duty: urgent requests will mention you.")
+        if member.on_duty
+        else words.say("⚪ You are off duty.")
+    )
+
+
+async def on_help(message: Message, settings: Settings) -> None:
+    await message.reply(_words(settings).say(HELP))
+
+
+# ---------------------------------------------------------------------- topic messages
+
+
+async def on_topic_message(message: Message, db: Database, settings: Settings) -> None:
+    """A message about a request: a note when it starts with /note or !, else a reply."""
+    request_id = await inbox_views.request_at(
+        db,
+        chat_id=message.chat.id,
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        reply_to=message.reply_to_message.message_id if message.reply_to_message else None,
+    )
+    if request_id is None:
+        return  # talk among staff, not about a request
+    content = content_of(message)
+    if content.text is None and content.attachment is None:
+        await message.reply(_words(settings).say(
+            "Only text, photos, files and voice messages can be passed on to the parent."
+        ))  # fmt: skip
+        return
+    note = content.text is not None and content.text.lstrip().startswith(NOTE_PREFIXES)
+    if not await _staff_only(message, db, settings, "request.note" if note else "request.reply"):
+        return
+    text = content.text
+    use_case = inbox.add_note if note else inbox.reply
+    if note and text is not None:
+        text = _strip_note_prefix(text) or (None if content.attachment else text)
+    try:
+        await use_case(
+            db,
+            staff_id=message.from_user.id,
+            request_id=request_id,
+            text=text,
+            attachment=content.attachment,
+            file_id=content.file_id,
+            source_key=source_key(message),
+        )
+    except CoreError as error:
+        await message.reply(_problem(_words(settings), error))
+        return
+    if note:
+        await message.reply(_words(settings).say("📝 Note saved. The parent does not see it."))
+
+
+def _strip_note_prefix(text: str) -> str:
+    text = text.lstrip()
+    for prefix in NOTE_PREFIXES:
+        if text.startswith(prefix):
+            return text[len(prefix) :].strip()
+    return text
+
+
+async def on_other_button(callback: CallbackQuery) -> None:
+    await callback.answer()
+
+
+def build_router(staff_chat_id: int | None) -> Router:
+    router = Router(name="staff")
+    if staff_chat_id is None:
+        return router
+    router.message.filter(F.chat.id == staff_chat_id)
+    router.callback_query.filter(F.message.chat.id == staff_chat_id)
+    router.callback_query.register(on_card_button, staff_texts.CardAction.filter())
+    router.callback_query.register(on_other_button)
+    router.message.register(on_queue, Command("queue"))
+    router.message.register(on_my, Command("my"))
+    router.message.register(on_find, Command("find"))
+    router.message.register(on_stats, Command("stats"))
+    router.message.register(on_duty, Command("duty"))
+    router.message.register(on_help, Command("help", "start"))
+    router.message.register(on_topic_message)
+    return router

@@ -1,0 +1,1 @@
+"""Delivering the outbox to Telegram: pacing, retries, rendering in the reader's language."""

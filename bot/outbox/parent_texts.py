@@ -1,0 +1,55 @@
+"""What a parent receives from the outbox, in the language of their request."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import N_
+from bot.outbox.words import Words
+from core.requests import Satisfaction, Status
+
+STATUS_NOTICE = {
+    Status.IN_PROGRESS: N_("🔧 <b>{reference}</b>: a CPC specialist is working on your request."),
+    Status.WAITING_PARENT: N_(
+        "⏳ <b>{reference}</b>: CPC is waiting for your answer. "
+        "Reply to this message, or open 📋 My requests."
+    ),
+    Status.RESOLVED: N_("✅ <b>{reference}</b>: CPC has marked your request as resolved."),
+}
+SATISFACTION = {
+    Satisfaction.YES: N_("👍 Yes"),
+    Satisfaction.PARTLY: N_("🤏 Partly"),
+    Satisfaction.NO: N_("👎 No"),
+}
+
+
+class SatisfactionAnswer(CallbackData, prefix="sat"):
+    request_id: int
+    answer: Satisfaction
+
+
+def reply_header(words: Words, reference: str) -> str:
+    return words.say("💬 <b>Reply from CPC on {reference}</b>", reference=reference)
+
+
+def reply_hint(words: Words) -> str:
+    return words.say("↩️ To answer, reply to this message.")
+
+
+def status_notice(words: Words, reference: str, status: Status) -> str:
+    return words.say(STATUS_NOTICE[status], reference=reference)
+
+
+def satisfaction_question(
+    words: Words, reference: str, request_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = words.say("❓ <b>{reference}</b>: was your problem solved?", reference=reference)
+    row = [
+        InlineKeyboardButton(
+            text=words.i18n.gettext(label, locale=words.language),
+            callback_data=SatisfactionAnswer(request_id=request_id, answer=answer).pack(),
+        )
+        for answer, label in SATISFACTION.items()
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=[row])

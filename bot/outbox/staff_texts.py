@@ -1,0 +1,268 @@
+"""What the staff group sees: topic titles, cards, events, alerts and digests.
+
+Written in the staff language from the settings. Personal data appears only here (the staff
+group), and every value typed by a parent is escaped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.dialogs import labels
+from bot.dialogs.language import LANGUAGE_NAMES
+from bot.i18n import N_
+from bot.outbox.words import Words
+from bot.widgets import Safe, escape
+from core.forms import (
+    OTHER_SETTLEMENT,
+    AttachmentKind,
+    Category,
+    DocumentType,
+    Field,
+    Obstacle,
+    Subject,
+    pretty_phone,
+)
+from core.inbox_views import Card, ReplyMark
+from core.requests import OPEN_STATUSES, Satisfaction, Status
+from core.staff import Staff
+
+TOPIC_TITLE_LIMIT = 128
+CATEGORY = {Category.DOCUMENTS: N_("Documents"), Category.SCHOOL: N_("School")}
+STATUS = {
+    Status.NEW: N_("🆕 New"),
+    Status.IN_PROGRESS: N_("🔧 In progress"),
+    Status.WAITING_PARENT: N_("⏳ Waiting for the parent"),
+    Status.RESOLVED: N_("✅ Resolved"),
+    Status.WITHDRAWN: N_("↩️ Withdrawn"),
+    Status.REOPENED: N_("🔁 Reopened"),
+}
+ATTACHMENT = {
+    AttachmentKind.PHOTO: N_("📷 photo"),
+    AttachmentKind.DOCUMENT: N_("📎 file"),
+    AttachmentKind.VOICE: N_("🎤 voice message"),
+}
+DELIVERY_PROBLEM = {
+    "blocked": N_("the parent has blocked the bot"),
+    "deactivated": N_("the parent's Telegram account is deleted"),
+    "chat_not_found": N_("the parent's chat no longer exists"),
+    "error": N_("Telegram refused the message"),
+}
+SATISFACTION = {
+    Satisfaction.YES: N_("yes"),
+    Satisfaction.PARTLY: N_("partly"),
+    Satisfaction.NO: N_("no"),
+}
+EVENT = {
+    Status.IN_PROGRESS.value: N_("🔧 {name} took the request."),
+    Status.WAITING_PARENT.value: N_("⏳ {name} is waiting for the parent's answer."),
+    Status.RESOLVED.value: N_("✅ {name} marked the request resolved."),
+    Status.WITHDRAWN.value: N_("↩️ The parent withdrew the request."),
+    Status.REOPENED.value: N_("🔁 The parent wrote again: the request is reopened."),
+    "reassigned": N_("👥 {name} passed the request to {to}."),
+    "satisfaction": N_("⭐ Asked whether the problem was solved, the parent answered: {answer}."),
+}
+
+
+class CardAction(CallbackData, prefix="card"):
+    action: str  # take / wait / resolve / reassign / to / back
+    request_id: int
+    to: int = 0
+
+
+def settlement_name(code: str | None, other: str | None, names: dict[str, str]) -> str:
+    if code == OTHER_SETTLEMENT:
+        return other or "—"
+    return names.get(code or "", code or "—")
+
+
+def _headline(words: Words, card: Card, names: dict[str, str]) -> list[str]:
+    """Reference · category · settlement: how a request is named in the group."""
+    return [
+        card.reference,
+        words.i18n.gettext(CATEGORY[Category(card.category)], locale=words.language),
+        settlement_name(card.settlement_code, card.settlement_other, names),
+    ]
+
+
+def topic_title(words: Words, card: Card, names: dict[str, str]) -> str:
+    title = ("🚨 " if card.urgent else "") + " · ".join(_headline(words, card, names))
+    return title[:TOPIC_TITLE_LIMIT]
+
+
+def card_text(words: Words, card: Card, names: dict[str, str]) -> str:
+    say = words.say
+    lines = []
+    if card.urgent:
+        lines.append(say("🚨 <b>URGENT</b>: the parent's words suggest a child may be in danger."))
+    lines.append(
+        f"<b>{card.reference}</b> · {words.label(CATEGORY[Category(card.category)])} · "
+        f"{words.label(STATUS[card.status])}"
+    )
+    lines.append(
+        say(
+            "Filed: {moment} · Language: {language}",
+            moment=words.moment(card.created_at),
+            language=LANGUAGE_NAMES.get(card.language, card.language),
+        )
+    )
+    if card.follow_up_of is not None:
+        lines.append(say("Follows up K-{number:06d}.", number=card.follow_up_of))
+    if card.assignee_name:
+        lines.append(say("Taken by: {name}", name=card.assignee_name))
+    lines.append("")
+    lines.extend(_answers(words, card, names))
+    if card.attachments:
+        kinds = ", ".join(words.label(ATTACHMENT[a.kind]) for a in card.attachments)
+        lines.append(say("Attachments (sent below): {kinds}", kinds=Safe(kinds)))
+    if card.replies:
+        lines.append("")
+        lines.append(say("<b>Replies to the parent</b>"))
+        lines.extend(_reply_line(words, reply) for reply in card.replies)
+    if card.satisfaction:
+        lines.append(
+            say("Problem solved? The parent answered: {answer}",
+                answer=Safe(words.label(SATISFACTION[Satisfaction(card.satisfaction)])))
+        )  # fmt: skip
+    if card.parent_id is None:
+        lines.append(say("The parent's data was erased at their request or after retention."))
+    return "\n".join(lines)
+
+
+def _answers(words: Words, card: Card, names: dict[str, str]) -> list[str]:
+    field = labels.FIELD
+    rows: list[tuple[str, str | None]] = [
+        (
+            field[Field.DOCUMENT_TYPE],
+            _label(words, labels.DOCUMENT_TYPE, DocumentType, card.document_type),
+        ),
+        (field[Field.SUBJECT], _label(words, labels.SUBJECT, Subject, card.subject)),
+        (field[Field.CHILD_AGE], None if card.child_age is None else str(card.child_age)),
+        (field[Field.GRADE], None if card.grade is None else str(card.grade)),
+        (field[Field.OBSTACLE], _label(words, labels.OBSTACLE, Obstacle, card.obstacle)),
+        (
+            field[Field.SETTLEMENT],
+            settlement_name(card.settlement_code, card.settlement_other, names)
+            if card.settlement_code else None,
+        ),
+        (field[Field.PHONE], pretty_phone(card.phone) if card.phone else None),
+        (N_("What happened"), card.description),
+    ]  # fmt: skip
+    return [
+        f"<b>{words.label(name)}:</b> {words.say('{value}', value=value)}"
+        for name, value in rows
+        if value
+    ]
+
+
+def _label(words: Words, table: dict[Any, str], enum: type, value: str | None) -> str | None:
+    if value is None:
+        return None
+    return words.i18n.gettext(table[enum(value)], locale=words.language)
+
+
+def _reply_line(words: Words, reply: ReplyMark) -> str:
+    moment = words.moment(reply.at)
+    if reply.delivery == "delivered":
+        return words.say("✅ {moment} delivered", moment=moment)
+    if reply.delivery == "failed":
+        reason = words.i18n.gettext(
+            DELIVERY_PROBLEM.get(reply.error or "error", DELIVERY_PROBLEM["error"]),
+            locale=words.language,
+        )
+        return words.say("⚠️ {moment} not delivered: {reason}", moment=moment, reason=reason)
+    return words.say("⏳ {moment} being sent", moment=moment)
+
+
+def card_keyboard(words: Words, card: Card) -> InlineKeyboardMarkup | None:
+    if card.status not in OPEN_STATUSES:
+        return None
+
+    def button(label: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=words.i18n.gettext(label, locale=words.language),
+            callback_data=CardAction(action=action, request_id=card.id).pack(),
+        )
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(N_("🙋 Take"), "take"), button(N_("✅ Resolve"), "resolve")],
+            [button(N_("⏳ Waiting for parent"), "wait"), button(N_("👥 Reassign"), "reassign")],
+        ]
+    )
+
+
+def reassign_keyboard(words: Words, request_id: int, staff: list[Staff]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=f"→ {member.name}",
+                callback_data=CardAction(
+                    action="to", request_id=request_id, to=member.user_id
+                ).pack(),
+            )
+        ]
+        for member in staff
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=words.i18n.gettext(N_("⬅️ Back"), locale=words.language),
+                callback_data=CardAction(action="back", request_id=request_id).pack(),
+            )
+        ]
+    )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def parent_message_header(words: Words, reference: str) -> str:
+    return words.say("👤 <b>The parent</b> on {reference}:", reference=reference)
+
+
+def event_text(words: Words, event: str, *, name: str, to: str = "", answer: str = "") -> str:
+    return words.say(EVENT[event], name=name, to=to, answer=answer)
+
+
+def satisfaction_word(words: Words, answer: str) -> str:
+    return words.i18n.gettext(SATISFACTION[Satisfaction(answer)], locale=words.language)
+
+
+def mention(member: Staff) -> str:
+    return f'<a href="tg://user?id={member.user_id}">{escape(member.name)}</a>'
+
+
+def urgent_alert(words: Words, card: Card, names: dict[str, str], on_duty: list[Staff]) -> str:
+    text = words.say(
+        "🚨 <b>Urgent request {reference}</b> · {category} · {settlement}",
+        reference=card.reference,
+        category=words.i18n.gettext(CATEGORY[Category(card.category)], locale=words.language),
+        settlement=settlement_name(card.settlement_code, card.settlement_other, names),
+    )
+    if on_duty:
+        return text + "\n" + ", ".join(mention(member) for member in on_duty)
+    return text + "\n" + words.say("Nobody is on duty: /duty puts you on watch.")
+
+
+def escalation(words: Words, item: Card) -> str:
+    return words.say(
+        "⏰ Nobody has taken <b>{reference}</b> yet (filed {moment}). "
+        "/queue shows all open requests.",
+        reference=item.reference,
+        moment=words.moment(item.created_at),
+    )
+
+
+def digest(words: Words, cards: list[Card], names: dict[str, str]) -> str:
+    head = words.say_n(
+        "📥 <b>{n} new request</b> is waiting; its topic opens shortly:",
+        "📥 <b>{n} new requests</b> are waiting; their topics open one by one:",
+        len(cards),
+    )
+    lines = [
+        ("🚨 " if card.urgent else "• ") + escape(" · ".join(_headline(words, card, names)))
+        for card in cards
+    ]
+    return "\n".join([head, *lines])

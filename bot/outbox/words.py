@@ -1,0 +1,44 @@
+"""Texts in a given language outside an update (the sender has no person in context)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from bot.i18n import PoI18n
+from bot.widgets import escape
+
+
+class Words:
+    """`say("…{name}…", name=value)`: translated, with every value HTML-escaped."""
+
+    def __init__(self, i18n: PoI18n, language: str, zone: ZoneInfo) -> None:
+        self.i18n = i18n
+        self.language = language
+        self.zone = zone
+
+    def say(self, msgid: str, **params: Any) -> str:
+        text = self.i18n.gettext(msgid, locale=self.language)
+        return text.format(**_escaped(params)) if params else text
+
+    def say_n(self, singular: str, plural: str, n: int, **params: Any) -> str:
+        text = self.i18n.gettext(singular, plural, n, locale=self.language)
+        return text.format(**_escaped({"n": n, **params}))
+
+    def label(self, msgid: str) -> str:
+        """A label from bot.dialogs.labels (already marked for the catalogs there)."""
+        return escape(self.i18n.gettext(msgid, locale=self.language))
+
+    def moment(self, moment: datetime) -> str:
+        return format_datetime(
+            moment.astimezone(self.zone), format="d MMM, HH:mm", locale=self.language
+        )
+
+
+def _escaped(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value if isinstance(value, int) else escape(value) for key, value in params.items()
+    }

@@ -1,0 +1,283 @@
+"""What staff do with a request: take it, answer, note, wait for the parent, resolve, reassign.
+
+Each action is one transaction that changes the request, keeps its history and audit trail, and
+puts what the parent and the group must see into the outbox (see core.outbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from core.clock import utcnow
+from core.errors import AccessDenied, InvalidTransition, NotFound
+from core.forms import AttachmentKind, clean_text
+from core.outbox import STAFF_CHAT, Kind, enqueue, refresh_card
+from core.requests import (
+    OPEN_STATUSES,
+    Author,
+    Status,
+    audit_request,
+    change_status,
+)
+from core.staff import record_refusal, require_staff
+from storage.database import Database
+from storage.models import Request, RequestMessage, StaffMember
+from storage.repositories import Repositories
+
+UNTAKEN = frozenset({Status.NEW, Status.REOPENED})
+# What the parent hears about; other changes (e.g. a reassignment) are staff business.
+TOLD_TO_PARENT = frozenset({Status.IN_PROGRESS, Status.WAITING_PARENT, Status.RESOLVED})
+
+
+@asynccontextmanager
+async def _staff_action(
+    db: Database, staff_id: int, request_id: int, action: str
+) -> AsyncIterator[tuple[Repositories, Request, StaffMember]]:
+    """A transaction for a listed staff member over an existing request; a refusal is logged."""
+    try:
+        async with db.transaction() as repos:
+            member = await require_staff(repos, staff_id, action)
+            request = await repos.requests.get(request_id)
+            if request is None:
+                raise NotFound()
+            yield repos, request, member
+    except AccessDenied:
+        await record_refusal(db, staff_id, action, f"request {request_id}")
+        raise
+
+
+async def _move(
+    repos: Repositories, request: Request, new: Status, *, staff_id: int, now: datetime
+) -> None:
+    """Change the status as staff, tell the parent if it concerns them, re-draw the card."""
+    change_status(repos, request, new, actor_id=staff_id, at=now, actor=Author.STAFF)
+    if new in TOLD_TO_PARENT and request.user_id is not None:
+        enqueue(
+            repos,
+            chat_id=request.user_id,
+            kind=Kind.STATUS_NOTICE,
+            request_id=request.id,
+            now=now,
+            status=new.value,
+        )
+    enqueue(
+        repos,
+        chat_id=STAFF_CHAT,
+        kind=Kind.STAFF_EVENT,
+        request_id=request.id,
+        now=now,
+        event=new.value,
+        actor_id=staff_id,
+    )
+    await refresh_card(repos, request, now)
+
+
+def _take(request: Request, staff_id: int, now: datetime) -> None:
+    request.assignee_id = staff_id
+    request.taken_at = request.taken_at or now
+
+
+async def take(db: Database, *, staff_id: int, request_id: int) -> None:
+    now = utcnow()
+    async with _staff_action(db, staff_id, request_id, "request.take") as (repos, request, _):
+        status = Status(request.status)
+        if status not in OPEN_STATUSES:
+            raise InvalidTransition("closed", status=status.value)
+        if status == Status.IN_PROGRESS and request.assignee_id == staff_id:
+            raise InvalidTransition("already_yours")
+        _take(request, staff_id, now)
+        await _move(repos, request, Status.IN_PROGRESS, staff_id=staff_id, now=now)
+        audit_request(repos, "request.taken", request, actor_id=staff_id, at=now)
+
+
+async def wait_for_parent(db: Database, *, staff_id: int, request_id: int) -> None:
+    now = utcnow()
+    async with _staff_action(db, staff_id, request_id, "request.wait") as (repos, request, _):
+        status = Status(request.status)
+        if status not in OPEN_STATUSES or status == Status.WAITING_PARENT:
+            raise InvalidTransition("not_waiting", status=status.value)
+        if request.assignee_id is None:
+            _take(request, staff_id, now)
+        await _move(repos, request, Status.WAITING_PARENT, staff_id=staff_id, now=now)
+        audit_request(repos, "request.waiting_parent", request, actor_id=staff_id, at=now)
+
+
+async def resolve(db: Database, *, staff_id: int, request_id: int) -> None:
+    """Close the request and ask the parent whether the problem was solved."""
+    now = utcnow()
+    async with _staff_action(db, staff_id, request_id, "request.resolve") as (repos, request, _):
+        status = Status(request.status)
+        if status not in OPEN_STATUSES:
+            raise InvalidTransition("closed", status=status.value)
+        if request.assignee_id is None:
+            _take(request, staff_id, now)
+        request.closed_at = now
+        request.satisfaction = request.satisfaction_at = None
+        await _move(repos, request, Status.RESOLVED, staff_id=staff_id, now=now)
+        if request.user_id is not None:
+            enqueue(
+                repos,
+                chat_id=request.user_id,
+                kind=Kind.SATISFACTION_QUESTION,
+                request_id=request.id,
+                now=now,
+            )
+        audit_request(repos, "request.resolved", request, actor_id=staff_id, at=now)
+
+
+async def reassign(db: Database, *, staff_id: int, request_id: int, to_staff_id: int) -> None:
+    now = utcnow()
+    async with _staff_action(db, staff_id, request_id, "request.reassign") as (repos, request, _):
+        status = Status(request.status)
+        if status not in OPEN_STATUSES:
+            raise InvalidTransition("closed", status=status.value)
+        if await repos.staff.get(to_staff_id) is None:
+            raise NotFound("staff")
+        request.assignee_id = to_staff_id
+        request.taken_at = request.taken_at or now
+        if status in UNTAKEN:
+            change_status(
+                repos, request, Status.IN_PROGRESS, actor_id=staff_id, at=now, actor=Author.STAFF
+            )
+            if request.user_id is not None:
+                enqueue(
+                    repos,
+                    chat_id=request.user_id,
+                    kind=Kind.STATUS_NOTICE,
+                    request_id=request.id,
+                    now=now,
+                    status=Status.IN_PROGRESS.value,
+                )
+        enqueue(
+            repos,
+            chat_id=STAFF_CHAT,
+            kind=Kind.STAFF_EVENT,
+            request_id=request.id,
+            now=now,
+            event="reassigned",
+            actor_id=staff_id,
+            to_id=to_staff_id,
+        )
+        await refresh_card(repos, request, now)
+        audit_request(
+            repos,
+            "request.reassigned",
+            request,
+            actor_id=staff_id,
+            at=now,
+            details={"to": to_staff_id},
+        )
+
+
+async def _new_staff_message(
+    repos: Repositories,
+    request: Request,
+    *,
+    author: Author,
+    staff_id: int,
+    text: str | None,
+    attachment: AttachmentKind | None,
+    file_id: str | None,
+    source_key: str | None,
+    now: datetime,
+) -> RequestMessage | None:
+    """Store the message; None when this Telegram message was stored before (a repeat)."""
+    if source_key and await repos.requests.has_message_from_source(source_key):
+        return None
+    if attachment is None or text:
+        text = clean_text(text)
+    message = RequestMessage(
+        request_id=request.id,
+        author=author.value,
+        author_id=staff_id,
+        kind=attachment or "text",
+        text=text,
+        file_id=file_id,
+        source_key=source_key,
+        created_at=now,
+    )
+    repos.requests.add_message(message)
+    await repos.session.flush()
+    return message
+
+
+async def reply(
+    db: Database,
+    *,
+    staff_id: int,
+    request_id: int,
+    text: str | None = None,
+    attachment: AttachmentKind | None = None,
+    file_id: str | None = None,
+    source_key: str | None = None,
+) -> bool:
+    """A staff answer for the parent. Answering an untaken request takes it.
+    Returns False for a repeated Telegram update."""
+    now = utcnow()
+    async with _staff_action(db, staff_id, request_id, "request.reply") as (repos, request, _):
+        if request.user_id is None:
+            raise InvalidTransition("no_parent")
+        if request.status == Status.WITHDRAWN:
+            raise InvalidTransition("withdrawn")
+        message = await _new_staff_message(
+            repos,
+            request,
+            author=Author.STAFF,
+            staff_id=staff_id,
+            text=text,
+            attachment=attachment,
+            file_id=file_id,
+            source_key=source_key,
+            now=now,
+        )
+        if message is None:
+            return False
+        message.delivery = "pending"
+        if Status(request.status) in UNTAKEN:
+            _take(request, staff_id, now)
+            await _move(repos, request, Status.IN_PROGRESS, staff_id=staff_id, now=now)
+        request.first_answer_at = request.first_answer_at or now
+        request.updated_at = now
+        enqueue(
+            repos,
+            chat_id=request.user_id,
+            kind=Kind.STAFF_REPLY,
+            request_id=request.id,
+            now=now,
+            message_id=message.id,
+        )
+        await refresh_card(repos, request, now)
+        audit_request(repos, "request.replied", request, actor_id=staff_id, at=now)
+    return True
+
+
+async def add_note(
+    db: Database,
+    *,
+    staff_id: int,
+    request_id: int,
+    text: str | None,
+    attachment: AttachmentKind | None = None,
+    file_id: str | None = None,
+    source_key: str | None = None,
+) -> bool:
+    """An internal note: stored with the request, never sent to the parent."""
+    now = utcnow()
+    async with _staff_action(db, staff_id, request_id, "request.note") as (repos, request, _):
+        message = await _new_staff_message(
+            repos,
+            request,
+            author=Author.NOTE,
+            staff_id=staff_id,
+            text=text,
+            attachment=attachment,
+            file_id=file_id,
+            source_key=source_key,
+            now=now,
+        )
+        if message is None:
+            return False
+        audit_request(repos, "request.noted", request, actor_id=staff_id, at=now)
+    return True

@@ -1,0 +1,126 @@
+"""Who may act in the staff group.
+
+Being in the group is not enough: a person must also be listed here (by `koldo staff add` or
+as the first admin from the settings). Every refusal is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.clock import utcnow
+from core.errors import AccessDenied, InvalidInput, NotFound
+from storage.database import Database
+from storage.models import StaffMember
+from storage.repositories import Repositories
+
+MAX_NAME = 128
+
+
+@dataclass(frozen=True)
+class Staff:
+    user_id: int
+    name: str
+    is_admin: bool
+    on_duty: bool
+
+
+def _staff(member: StaffMember) -> Staff:
+    return Staff(member.user_id, member.name, member.is_admin, member.on_duty)
+
+
+async def list_staff(db: Database) -> list[Staff]:
+    async with db.transaction() as repos:
+        return [_staff(member) for member in await repos.staff.all()]
+
+
+async def add_staff(
+    db: Database,
+    user_id: int,
+    name: str,
+    *,
+    is_admin: bool = False,
+    on_duty: bool = False,
+    actor_id: int | None = None,
+) -> Staff:
+    """Add someone, or update their name and flags if they are listed already."""
+    name = " ".join(name.split())[:MAX_NAME]
+    if user_id <= 0:
+        raise InvalidInput("user_id")
+    if not name:
+        raise InvalidInput("name")
+    now = utcnow()
+    async with db.transaction() as repos:
+        member = await repos.staff.get(user_id)
+        if member is None:
+            member = StaffMember(user_id=user_id, name=name, added_at=now)
+            repos.staff.add(member)
+        member.name, member.is_admin, member.on_duty = name, is_admin, on_duty
+        _audit(repos, "staff.added", user_id, actor_id, {"admin": is_admin, "on_duty": on_duty})
+        return _staff(member)
+
+
+async def ensure_admin(db: Database, user_id: int) -> None:
+    """The first admin from the settings is always listed (and stays an admin)."""
+    async with db.transaction() as repos:
+        member = await repos.staff.get(user_id)
+        if member is None:
+            repos.staff.add(
+                StaffMember(
+                    user_id=user_id, name=f"Admin {user_id}", is_admin=True, on_duty=True,
+                    added_at=utcnow(),
+                )
+            )  # fmt: skip
+            _audit(repos, "staff.added", user_id, None, {"admin": True, "from": "settings"})
+        elif not member.is_admin:
+            member.is_admin = True
+
+
+async def remove_staff(db: Database, user_id: int, *, actor_id: int | None = None) -> None:
+    async with db.transaction() as repos:
+        member = await repos.staff.get(user_id)
+        if member is None:
+            raise NotFound()
+        await repos.staff.remove(member)
+        _audit(repos, "staff.removed", user_id, actor_id, None)
+
+
+async def set_on_duty(db: Database, user_id: int, on_duty: bool) -> Staff:
+    async with db.transaction() as repos:
+        member = await require_staff(repos, user_id, "staff.duty")
+        member.on_duty = on_duty
+        _audit(repos, "staff.duty", user_id, user_id, {"on_duty": on_duty})
+        return _staff(member)
+
+
+async def require_staff(repos: Repositories, user_id: int, action: str) -> StaffMember:
+    member = await repos.staff.get(user_id)
+    if member is None:
+        raise AccessDenied(action=action)
+    return member
+
+
+async def record_refusal(db: Database, user_id: int, action: str, detail: str | None) -> None:
+    """In a transaction of its own: the refused use case's transaction was rolled back."""
+    async with db.transaction() as repos:
+        repos.audit.record(
+            at=utcnow(),
+            actor_id=user_id,
+            action="staff.access_denied",
+            object_type="staff_action",
+            object_id=action,
+            details={"detail": detail} if detail else None,
+        )
+
+
+def _audit(
+    repos: Repositories, action: str, user_id: int, actor_id: int | None, details: dict | None
+) -> None:
+    repos.audit.record(
+        at=utcnow(),
+        actor_id=actor_id,
+        action=action,
+        object_type="staff",
+        object_id=user_id,
+        details=details,
+    )

@@ -1,0 +1,106 @@
+"""Staff rules on a real database: working hours, escalation, reopening, search and figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core import inbox, inbox_views
+from core.errors import AccessDenied, InvalidTransition
+from core.escalation import escalate_untaken
+from core.requests import Added, add_parent_message, file_request
+from core.staff import add_staff
+from core.workhours import WorkingCalendar
+from storage.models import OutboxEntry, Request
+from tests.e2e import rows
+from tests.test_core_requests import PARENT, consenting_parent, documents
+from tests.test_core_requests import keywords as keywords  # the fixture
+
+BISHKEK = ZoneInfo("Asia/Bishkek")
+OFFICE = WorkingCalendar(BISHKEK, frozenset(range(5)), time(9), time(18))
+STAFF = 900
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=BISHKEK)
+
+
+def test_working_time_counts_only_office_hours():
+    friday_evening, monday_morning = local(2026, 11, 20, 17), local(2026, 11, 23, 10)
+    assert OFFICE.working_time_between(friday_evening, monday_morning) == timedelta(hours=2)
+    assert OFFICE.working_time_between(local(2026, 11, 21, 10), local(2026, 11, 22, 20)) == (
+        timedelta()
+    )
+    assert OFFICE.is_open(local(2026, 11, 23, 9)) and not OFFICE.is_open(local(2026, 11, 23, 18))
+
+
+async def _filed(db, keywords):
+    await consenting_parent(db)
+    return await file_request(
+        db, user_id=PARENT, answers=documents(), language="ru", keywords=keywords
+    )
+
+
+async def test_escalation_once_per_period_until_taken(db, keywords):
+    filed = await _filed(db, keywords)
+    await add_staff(db, STAFF, "Асель")
+    async with db.transaction() as repos:
+        request = await repos.requests.get(filed.id)
+        request.created_at = local(2026, 11, 23, 9).astimezone(UTC)
+    after = timedelta(hours=4)
+    assert await escalate_untaken(db, OFFICE, after=after, now=local(2026, 11, 23, 12)) == []
+    assert await escalate_untaken(db, OFFICE, after=after, now=local(2026, 11, 23, 13)) == [
+        filed.id
+    ]
+    # Raised once for this period; the next one ends four office hours later (17:00).
+    assert await escalate_untaken(db, OFFICE, after=after, now=local(2026, 11, 23, 16)) == []
+    assert await escalate_untaken(db, OFFICE, after=after, now=local(2026, 11, 24, 10)) == [
+        filed.id
+    ]
+    await inbox.take(db, staff_id=STAFF, request_id=filed.id)
+    assert await escalate_untaken(db, OFFICE, after=after, now=local(2026, 11, 30, 18)) == []
+    kinds = [e.kind for e in await rows(db, OutboxEntry)]
+    assert kinds.count("escalation") == 2
+
+
+async def test_staff_actions_need_the_staff_list(db, keywords):
+    filed = await _filed(db, keywords)
+    with pytest.raises(AccessDenied):
+        await inbox.take(db, staff_id=STAFF, request_id=filed.id)
+    await add_staff(db, STAFF, "Асель")
+    await inbox.take(db, staff_id=STAFF, request_id=filed.id)
+    with pytest.raises(InvalidTransition):
+        await inbox.take(db, staff_id=STAFF, request_id=filed.id)
+
+
+async def test_writing_after_resolution_reopens_or_starts_a_follow_up(db, keywords):
+    filed = await _filed(db, keywords)
+    await add_staff(db, STAFF, "Асель")
+    await inbox.resolve(db, staff_id=STAFF, request_id=filed.id)
+    added = await add_parent_message(db, user_id=PARENT, request_id=filed.id, text="Опять отказ")
+    assert added.outcome == Added.REOPENED and added.request_id == filed.id
+    await inbox.resolve(db, staff_id=STAFF, request_id=filed.id)
+    async with db.transaction() as repos:
+        request = await repos.requests.get(filed.id)
+        request.closed_at = request.closed_at - timedelta(days=15)
+    added = await add_parent_message(db, user_id=PARENT, request_id=filed.id, text="Новый вопрос")
+    assert added.outcome == Added.FOLLOW_UP and added.request_id != filed.id
+    old, new = await rows(db, Request)
+    assert (old.status, new.status, new.follow_up_of) == ("resolved", "new", old.id)
+    assert new.description == "Новый вопрос" and new.phone == old.phone
+
+
+async def test_find_queue_and_stats(db, keywords):
+    filed = await _filed(db, keywords)
+    await add_staff(db, STAFF, "Асель")
+    assert [i.id for i in await inbox_views.find(db, "K-000001")] == [filed.id]
+    assert [i.id for i in await inbox_views.find(db, "0700 123 456")] == [filed.id]
+    assert await inbox_views.find(db, "K-999999") == []
+    await inbox.reply(db, staff_id=STAFF, request_id=filed.id, text="Здравствуйте")
+    [item] = await inbox_views.queue(db, assignee_id=STAFF)
+    assert item.assignee_name == "Асель"
+    figures = await inbox_views.stats(db, BISHKEK)
+    assert (figures.open, figures.taken, figures.resolved_this_week) == (1, 1, 0)
+    assert figures.median_first_answer is not None

@@ -1,0 +1,282 @@
+"""The staff inbox end to end: a parent files, staff in the forum group take, answer, note and
+resolve, and each side sees what it should, over real HTTP through the Bot API emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from core.staff import add_staff
+from storage.models import AuditEntry, OutboxEntry, Request, RequestMessage
+from tests.e2e import fill_documents_form, onboard, rows, tr
+from tests.emulator import BotApiEmulator, SimulatedGroupMember, SimulatedPerson
+from tests.harness import RunningBot, bot_running, make_settings
+
+STAFF_GROUP = -1001234567890
+ADMIN = 500
+COLLEAGUE = 501
+STRANGER = 502
+SLOW = 10.0
+TAKE = tr("ru", "🙋 Take")
+RESOLVE = tr("ru", "✅ Resolve")
+
+
+def staff_settings(database_url: str, emulator: BotApiEmulator, **staff: object):
+    return make_settings(
+        database_url,
+        emulator.base_url,
+        staff={"chat_id": STAFF_GROUP, "admin_id": ADMIN, **staff},
+        outbox={"group_messages_per_minute": 600, "chat_messages_per_second": 20},
+    )
+
+
+@pytest.fixture
+async def inbox(database_url: str, emulator: BotApiEmulator) -> AsyncIterator[RunningBot]:
+    emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
+    async with bot_running(staff_settings(database_url, emulator)) as running:
+        await add_staff(running.db, COLLEAGUE, "Айпери")
+        yield running
+
+
+def staff_member(emulator: BotApiEmulator, user_id: int, name: str) -> SimulatedGroupMember:
+    return SimulatedGroupMember(emulator, STAFF_GROUP, user_id, name)
+
+
+async def file_request(parent: SimulatedPerson, language: str, **form: str) -> None:
+    await onboard(parent, language)
+    await fill_documents_form(parent, language, **form)
+    await parent.press(tr(language, "✅ Send"))
+
+
+async def wait_for(emulator: BotApiEmulator, chat_id: int, condition, within: float = SLOW):
+    await emulator.wait_until(chat_id, condition, within)
+
+
+def texts(messages) -> list[str]:
+    return [message.text for message in messages]
+
+
+@pytest.mark.parametrize("language", ["ru", "ky"])
+async def test_request_travels_between_parent_and_staff(inbox, emulator, language):
+    parent = SimulatedPerson(emulator, user_id=7001, language_code=language)
+    await file_request(parent, language, story="Потеряли свидетельство о рождении <b>сына</b>")
+    await parent.send_photo(file_id="ignored-outside-flow")  # outside any flow: shows the way
+
+    # A topic titled with reference, category and settlement, with the card and its buttons.
+    await wait_for(emulator, STAFF_GROUP, lambda: len(emulator.topics(STAFF_GROUP)) == 1)
+    [topic] = emulator.topics(STAFF_GROUP)
+    assert topic.name.startswith(f"K-000001 · {tr('ru', 'Documents')} · ")
+    admin = staff_member(emulator, ADMIN, "Нурлан").in_topic(topic.message_thread_id)
+    await wait_for(emulator, STAFF_GROUP, lambda: len(admin.topic_messages()) >= 1)
+    card = admin.topic_messages()[0]
+    assert "K-000001" in card.text
+    assert "Потеряли свидетельство о рождении <b>сына</b>" in card.text  # escaped, as typed
+    assert "+996 700 123 456" in card.text
+    assert card.buttons == [
+        [TAKE, RESOLVE],
+        [tr("ru", "⏳ Waiting for parent"), tr("ru", "👥 Reassign")],
+    ]
+
+    # Take: the card names who took it, the parent hears in their language.
+    await admin.press_on(card.message_id, TAKE)
+    await wait_for(emulator, parent.chat_id, lambda: "K-000001" in parent.screen().text)
+    assert parent.screen().text == tr(
+        language,
+        "🔧 <b>{reference}</b>: a CPC specialist is working on your request.",
+        reference="K-000001",
+    ).replace("<b>", "").replace("</b>", "")
+    [request] = await rows(inbox.db, Request)
+    assert (request.status, request.assignee_id) == ("in_progress", ADMIN)
+
+    # A text and a photo from staff reach the parent with a header in the parent's language.
+    await admin.send_text("Здравствуйте! Приходите в центр в среду с копией паспорта.")
+    await admin.send_photo(file_id="staff-photo-1", caption="Вот образец заявления")
+    header = tr(language, "💬 <b>Reply from CPC on {reference}</b>", reference="K-000001")
+    header = header.replace("<b>", "").replace("</b>", "")
+    await wait_for(emulator, parent.chat_id, lambda: parent.screen().media == "photo")
+    replies = [m for m in parent.messages() if m.text.startswith(header)]
+    assert len(replies) == 2
+    assert "Приходите в центр в среду" in replies[0].text
+    assert replies[1].media == "photo" and "Вот образец заявления" in replies[1].text
+    assert replies[1].payload["photo"][-1]["file_id"] == "staff-photo-1"
+
+    # An internal note is stored and never delivered.
+    await admin.send_text("/note мама звонила, перезвонить вечером")
+    await admin.send_text("! вторая заметка")
+    await inbox.koldo.signal.wait(0.3)
+    assert not any("перезвонить" in text for text in parent.texts())
+    notes = await rows(inbox.db, RequestMessage, RequestMessage.author == "note")
+    assert [n.text for n in notes] == ["мама звонила, перезвонить вечером", "вторая заметка"]
+
+    # The parent answers by replying to the staff message: it appears in the topic.
+    parent_reply = replies[0]
+    parent_msg = await _reply_as_parent(parent, parent_reply.message_id, "Спасибо, придём в среду")
+    assert parent_msg
+    await wait_for(
+        emulator,
+        STAFF_GROUP,
+        lambda: any("Спасибо, придём в среду" in t for t in texts(admin.topic_messages())),
+    )
+    # The card shows both replies delivered.
+    await wait_for(emulator, STAFF_GROUP, lambda: admin.topic_messages()[0].text.count("✅") >= 2)
+
+    # Resolve: the parent is told and asked whether the problem was solved.
+    await admin.press_on(card.message_id, RESOLVE)
+    question = tr(language, "❓ <b>{reference}</b>: was your problem solved?", reference="K-000001")
+    question = question.replace("<b>", "").replace("</b>", "")
+    await wait_for(emulator, parent.chat_id, lambda: parent.screen().text == question)
+    await parent.press(tr(language, "🤏 Partly"))
+    assert parent.screen().text == tr(language, "🙏 Thank you for your answer!")
+    [request] = await rows(inbox.db, Request)
+    assert (request.status, request.satisfaction) == ("resolved", "partly")
+    await wait_for(
+        emulator,
+        STAFF_GROUP,
+        lambda: any(tr("ru", "partly") in t for t in texts(admin.topic_messages())),
+    )
+    # Every outbox entry went out exactly once.
+    entries = await rows(inbox.db, OutboxEntry)
+    assert {e.state for e in entries} == {"sent"}
+    actions = [e.action for e in await rows(inbox.db, AuditEntry)]
+    assert actions.count("request.replied") == 2 and "request.resolved" in actions
+
+
+async def _reply_as_parent(parent: SimulatedPerson, message_id: int, text: str) -> int:
+    target = parent.emulator.message_payload(parent.chat_id, message_id)
+    message = parent.emulator.store_incoming(
+        parent.chat_id, parent.user, {"text": text, "reply_to_message": target}
+    )
+    return await parent._deliver({"message": message}, wait=True)
+
+
+async def _topic_and_card(emulator: BotApiEmulator, member: SimulatedGroupMember, n: int = 1):
+    await wait_for(emulator, STAFF_GROUP, lambda: len(emulator.topics(STAFF_GROUP)) >= n)
+    topic = emulator.topics(STAFF_GROUP)[n - 1]
+    member.in_topic(topic.message_thread_id)
+    await wait_for(emulator, STAFF_GROUP, lambda: len(member.topic_messages()) >= 1)
+    return topic, member.topic_messages()[0]
+
+
+async def test_only_listed_staff_can_act(inbox, emulator):
+    parent = SimulatedPerson(emulator, user_id=7101)
+    await file_request(parent, "ru")
+    stranger = staff_member(emulator, STRANGER, "Чужой")
+    _topic, card = await _topic_and_card(emulator, stranger)
+
+    await stranger.press_on(card.message_id, TAKE)
+    assert stranger.alerts()[-1].text == tr("ru", "⛔ Only CPC staff listed in Koldo can do this.")
+    await stranger.send_text("Я тоже хочу ответить")
+    await stranger.in_topic(None).send_command("/queue")
+    [request] = await rows(inbox.db, Request)
+    assert request.status == "new" and request.assignee_id is None
+    assert not any("Я тоже хочу" in text for text in parent.texts())
+    assert await rows(inbox.db, RequestMessage, RequestMessage.author != "parent") == []
+    refusals = await rows(inbox.db, AuditEntry, AuditEntry.action == "staff.access_denied")
+    assert [(r.actor_id, r.object_id) for r in refusals] == [
+        (STRANGER, "card.take"),
+        (STRANGER, "request.reply"),
+        (STRANGER, "command.queue"),
+    ]
+
+    # A parent forging the staff button's data in their own chat gets nothing done.
+    await parent.press_data(f"card:take:{request.id}:0")
+    assert parent.unanswered_queries() == []
+    [request] = await rows(inbox.db, Request)
+    assert request.status == "new"
+
+
+async def test_faults_and_duplicates_deliver_each_message_once_in_order(inbox, emulator):
+    parent = SimulatedPerson(emulator, user_id=7201)
+    await file_request(parent, "ru")
+    admin = staff_member(emulator, ADMIN, "Нурлан")
+    await _topic_and_card(emulator, admin)
+
+    emulator.fail("sendMessage", status=429, retry_after=1)
+    emulator.fail("sendMessage", status=500, times=2)
+    for number in range(1, 4):
+        await admin.send_text(f"Ответ номер {number}")
+    # Telegram delivers the third message's update twice.
+    again = emulator.push_update(emulator.update_payload(admin.last_update_id))
+    await emulator.settle(again, STAFF_GROUP)
+    await wait_for(
+        emulator,
+        parent.chat_id,
+        lambda: sum("Ответ номер" in t for t in parent.texts()) >= 3,
+        within=30,
+    )
+    await inbox.koldo.signal.wait(0.5)
+    answers = [t.split("\n\n")[1] for t in parent.texts() if "Ответ номер" in t]
+    assert answers == ["Ответ номер 1", "Ответ номер 2", "Ответ номер 3"]
+    stored = await rows(inbox.db, RequestMessage, RequestMessage.author == "staff")
+    assert len(stored) == 3
+
+
+async def test_restart_delivers_what_was_left_in_the_outbox(database_url, emulator):
+    emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
+    emulator.set_blocked(STAFF_GROUP, True)  # the bot was removed from the group
+    settings = staff_settings(database_url, emulator)
+    parent = SimulatedPerson(emulator, user_id=7301)
+    async with bot_running(settings) as running:
+        await file_request(parent, "ru")
+        await parent.send_command("/start")
+        await fill_documents_form(parent, "ru")
+        await parent.press(tr("ru", "✅ Send"))
+        await running.koldo.signal.wait(0.5)
+        pending = await rows(running.db, OutboxEntry, OutboxEntry.state != "sent")
+        assert len(pending) == 2
+    assert emulator.topics(STAFF_GROUP) == []
+    emulator.set_blocked(STAFF_GROUP, False)  # back in the group; Koldo restarts
+    async with bot_running(settings) as running:
+        await wait_for(emulator, STAFF_GROUP, lambda: len(emulator.topics(STAFF_GROUP)) == 2)
+        await wait_for(emulator, STAFF_GROUP, lambda: len(emulator.chat_messages(STAFF_GROUP)) >= 2)
+        await running.koldo.signal.wait(0.5)
+        names = [topic.name.split(" · ")[0] for topic in emulator.topics(STAFF_GROUP)]
+        assert names == ["K-000001", "K-000002"]
+        assert {e.state for e in await rows(running.db, OutboxEntry)} == {"sent"}
+
+
+async def test_deleted_topic_is_opened_again_and_blocked_parent_is_shown(inbox, emulator):
+    parent = SimulatedPerson(emulator, user_id=7401)
+    await file_request(parent, "ru")
+    admin = staff_member(emulator, ADMIN, "Нурлан")
+    topic, _card = await _topic_and_card(emulator, admin)
+    emulator.delete_topic(STAFF_GROUP, topic.message_thread_id)
+
+    await parent.press(tr("ru", "📋 My requests"))
+    await parent.press(parent.buttons()[0])
+    await parent.press(tr("ru", "✍️ Add a message"))
+    await parent.send_text("Есть новости?")
+    await wait_for(emulator, STAFF_GROUP, lambda: len(emulator.topics(STAFF_GROUP)) == 1)
+    [new_topic] = emulator.topics(STAFF_GROUP)
+    assert new_topic.message_thread_id != topic.message_thread_id
+    admin.in_topic(new_topic.message_thread_id)
+    await wait_for(
+        emulator,
+        STAFF_GROUP,
+        lambda: any("Есть новости?" in t for t in texts(admin.topic_messages())),
+    )
+    assert "K-000001" in admin.topic_messages()[0].text  # the card came back first
+
+    parent.blocked = True
+    await admin.send_text("Документы готовы")
+    reason = tr("ru", "the parent has blocked the bot")
+    await wait_for(emulator, STAFF_GROUP, lambda: reason in admin.topic_messages()[0].text)
+    [reply] = await rows(inbox.db, RequestMessage, RequestMessage.author == "staff")
+    assert (reply.delivery, reply.delivery_error) == ("failed", "blocked")
+
+
+async def test_group_without_topics_uses_cards_and_replies(database_url, emulator):
+    emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=False)
+    emulator.bot_can_manage_topics = True
+    async with bot_running(staff_settings(database_url, emulator)) as running:
+        parent = SimulatedPerson(emulator, user_id=7501)
+        await file_request(parent, "ru")
+        await wait_for(emulator, STAFF_GROUP, lambda: len(emulator.chat_messages(STAFF_GROUP)) >= 1)
+        card = emulator.chat_messages(STAFF_GROUP)[0]
+        assert "K-000001" in card.text and emulator.topics(STAFF_GROUP) == []
+        admin = staff_member(emulator, ADMIN, "Нурлан").replying_to(card.message_id)
+        await admin.send_text("Позвоним завтра")
+        await wait_for(emulator, parent.chat_id, lambda: "Позвоним завтра" in parent.screen().text)
+        [request] = await rows(running.db, Request)
+        assert request.status == "in_progress" and request.staff_thread_id is None
