@@ -140,12 +140,6 @@ async def claim_head(db: Database, chat_id: int) -> Delivery | None:
         return _delivery(entry, in_doubt=in_doubt)
 
 
-async def next_due_at(db: Database, chat_id: int) -> datetime | None:
-    async with db.transaction() as repos:
-        entry = await repos.outbox.head(chat_id)
-        return as_utc(entry.not_before) if entry else None
-
-
 async def pending_cards(db: Database, *, limit: int) -> list[Delivery]:
     """Cards waiting for the staff group that were not yet listed in a digest."""
     async with db.transaction() as repos:
@@ -242,8 +236,3 @@ async def note_topic(
         request.staff_card_message_id = card_id
         if card_id is not None:
             await repos.outbox.link(chat_id, card_id, request_id)
-
-
-async def unfinished(db: Database) -> int:
-    async with db.transaction() as repos:
-        return await repos.outbox.count_unfinished()

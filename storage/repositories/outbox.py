@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MessageLink, OutboxEntry
@@ -67,12 +67,6 @@ class OutboxRepository:
                 .limit(limit)
             )
         )
-
-    async def count_unfinished(self, chat_id: int | None = None) -> int:
-        query = select(func.count(OutboxEntry.id)).where(OutboxEntry.state.in_(UNFINISHED))
-        if chat_id is not None:
-            query = query.where(OutboxEntry.chat_id == chat_id)
-        return int(await self.session.scalar(query) or 0)
 
     async def release_in_doubt(self) -> int:
         """Entries left `sending` by a process that died: they go back to the queue."""
