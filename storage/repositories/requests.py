@@ -139,7 +139,7 @@ class RequestRepository:
         rows = await self.session.execute(
             select(Request.status, func.count(Request.id)).group_by(Request.status)
         )
-        return {status: count for status, count in rows.tuples()}
+        return {status: count for status, count in rows}
 
     async def count_resolved_since(self, moment: datetime) -> int:
         return int(
@@ -158,7 +158,7 @@ class RequestRepository:
             .where(Request.created_at >= since)
             .where(Request.first_answer_at.is_not(None))
         )
-        return list(rows.tuples())
+        return [(filed, answered) for filed, answered in rows]
 
     async def untaken(self, statuses: Sequence[str]) -> list[Request]:
         return list(
