@@ -27,7 +27,7 @@ from bot.dialogs.my_requests import my_requests_dialog
 from bot.handlers import commands, errors, fallback, parent_replies, staff
 from bot.i18n import N_, PoI18n, ProfileLocaleMiddleware, build_i18n
 from bot.message_manager import KoldoMessageManager
-from bot.middlewares import OutboxPoke, ProfileMiddleware, Profiles
+from bot.middlewares import ProfileMiddleware, Profiles
 from bot.outbox.delivery import Deliverer
 from bot.outbox.pacing import Pacer
 from bot.outbox.sender import OutboxSender, OutboxSignal
@@ -62,13 +62,15 @@ class Koldo:
 
 def build_koldo(settings: Settings) -> Koldo:
     db = Database.from_url(settings.database.url)
+    signal = OutboxSignal()
+    db.outbox_listeners.append(signal.poke)
     return Koldo(
         settings=settings,
         db=db,
         conversations=Conversations.build(db, settings.redis.url),
         i18n=build_i18n(settings.locale.default_language),
         keywords=UrgencyKeywords.load(settings.data.urgent_keywords_file),
-        signal=OutboxSignal(),
+        signal=signal,
     )
 
 
@@ -87,7 +89,6 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
     )
     profile = ProfileMiddleware(profiles)
     locale = ProfileLocaleMiddleware(koldo.i18n)
-    dp.update.outer_middleware(OutboxPoke(koldo.signal))
     dp.update.outer_middleware(profile)
     dp.update.outer_middleware(locale)
     # Errors surface after the update's middlewares have exited: speak the person's language.
@@ -181,7 +182,7 @@ async def publish_commands(bot: Bot, i18n: PoI18n) -> None:
 async def run_polling(koldo: Koldo, bot: Bot) -> None:
     """Serve until SIGINT/SIGTERM; aiogram finishes the updates in hand before returning."""
     dp = build_dispatcher(koldo)
-    scheduler = build_scheduler(koldo.settings, koldo.db, koldo.signal)
+    scheduler = build_scheduler(koldo.settings, koldo.db)
     await bot.delete_webhook(drop_pending_updates=False)
     await publish_commands(bot, koldo.i18n)
     scheduler.start()

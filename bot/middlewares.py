@@ -9,7 +9,6 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
-from bot.outbox.sender import OutboxSignal
 from core.users import Profile, load_profile
 from storage.database import Database
 
@@ -61,21 +60,3 @@ class ProfileMiddleware(BaseMiddleware):
         if user is not None and "profile" not in data:
             data["profile"] = await self.profiles.get(user.id)
         return await handler(event, data)
-
-
-class OutboxPoke(BaseMiddleware):
-    """After each update, wake the outbox sender: the update may have queued messages."""
-
-    def __init__(self, signal: OutboxSignal) -> None:
-        self.signal = signal
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        try:
-            return await handler(event, data)
-        finally:
-            self.signal.poke()

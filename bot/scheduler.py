@@ -10,7 +10,6 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
-from bot.outbox.sender import OutboxSignal
 from core.clock import utcnow
 from core.erasure import purge_expired
 from core.escalation import escalate_untaken
@@ -27,19 +26,16 @@ async def retention_job(db: Database, retention_days: int) -> None:
         logger.info("Retention: anonymised %d closed requests", count)
 
 
-async def escalation_job(
-    db: Database, calendar: WorkingCalendar, hours: float, signal: OutboxSignal
-) -> None:
+async def escalation_job(db: Database, calendar: WorkingCalendar, hours: float) -> None:
     """Only while the office is open: a reminder at night reaches nobody."""
     if not calendar.is_open(utcnow()):
         return
     raised = await escalate_untaken(db, calendar, after=timedelta(hours=hours))
     if raised:
         logger.info("Escalation: %d requests still untaken raised again", len(raised))
-        signal.poke()
 
 
-def build_scheduler(settings: Settings, db: Database, signal: OutboxSignal) -> AsyncIOScheduler:
+def build_scheduler(settings: Settings, db: Database) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=settings.locale.zone)
     scheduler.add_job(
         retention_job,
@@ -57,7 +53,6 @@ def build_scheduler(settings: Settings, db: Database, signal: OutboxSignal) -> A
             "db": db,
             "calendar": settings.staff.calendar(settings.locale.zone),
             "hours": settings.staff.escalation_hours,
-            "signal": signal,
         },
         id="escalation",
         coalesce=True,

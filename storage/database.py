@@ -6,7 +6,7 @@ so tests and several processes can each have their own database.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.repositories import Repositories
+from storage.repositories.outbox import OUTBOX_WRITTEN
 
 
 def is_sqlite(url: str) -> bool:
@@ -60,6 +61,8 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, class_=AsyncSession)
+        # Called after a commit that wrote to the outbox: the sender need not poll for it.
+        self.outbox_listeners: list[Callable[[], None]] = []
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -69,6 +72,9 @@ class Database:
     async def transaction(self) -> AsyncIterator[Repositories]:
         async with self.sessions.begin() as session:
             yield Repositories(session)
+        if session.info.pop(OUTBOX_WRITTEN, False):
+            for listener in self.outbox_listeners:
+                listener()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

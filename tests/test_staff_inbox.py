@@ -3,6 +3,7 @@ resolve, and each side sees what it should, over real HTTP through the Bot API e
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -51,6 +52,20 @@ async def file_request(parent: SimulatedPerson, language: str, **form: str) -> N
 
 async def wait_for(emulator: BotApiEmulator, chat_id: int, condition, within: float = SLOW):
     await emulator.wait_until(chat_id, condition, within)
+
+
+def all_done(entries: list[OutboxEntry]) -> bool:
+    return all(entry.state in ("sent", "failed") for entry in entries)
+
+
+async def outbox_reaches(db, condition, within: float = SLOW) -> None:
+    """Wait until the outbox rows satisfy `condition` (the sender works in the background)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition(entries := await rows(db, OutboxEntry)):
+        if asyncio.get_running_loop().time() > deadline:
+            states = [(e.id, e.kind, e.state, e.attempts) for e in entries]
+            raise AssertionError(f"The outbox did not reach the expected state: {states}")
+        await asyncio.sleep(0.05)
 
 
 def texts(messages) -> list[str]:
@@ -104,7 +119,7 @@ async def test_request_travels_between_parent_and_staff(inbox, emulator, languag
     # An internal note is stored and never delivered.
     await admin.send_text("/note мама звонила, перезвонить вечером")
     await admin.send_text("! вторая заметка")
-    await inbox.koldo.signal.wait(0.3)
+    await outbox_reaches(inbox.db, all_done)
     assert not any("перезвонить" in text for text in parent.texts())
     notes = await rows(inbox.db, RequestMessage, RequestMessage.author == "note")
     assert [n.text for n in notes] == ["мама звонила, перезвонить вечером", "вторая заметка"]
@@ -205,7 +220,7 @@ async def test_faults_and_duplicates_deliver_each_message_once_in_order(inbox, e
         lambda: sum("Ответ номер" in t for t in parent.texts()) >= 3,
         within=30,
     )
-    await inbox.koldo.signal.wait(0.5)
+    await outbox_reaches(inbox.db, all_done)
     answers = [t.split("\n\n")[1] for t in parent.texts() if "Ответ номер" in t]
     assert answers == ["Ответ номер 1", "Ответ номер 2", "Ответ номер 3"]
     stored = await rows(inbox.db, RequestMessage, RequestMessage.author == "staff")
@@ -222,15 +237,20 @@ async def test_restart_delivers_what_was_left_in_the_outbox(database_url, emulat
         await parent.send_command("/start")
         await fill_documents_form(parent, "ru")
         await parent.press(tr("ru", "✅ Send"))
-        await running.koldo.signal.wait(0.5)
-        pending = await rows(running.db, OutboxEntry, OutboxEntry.state != "sent")
-        assert len(pending) == 2
+        # The first card was tried and refused; the second waits behind it, in order.
+        await outbox_reaches(
+            running.db,
+            lambda entries: (
+                [(e.state, e.attempts > 0) for e in entries]
+                == [("pending", True), ("pending", False)]
+            ),
+        )
     assert emulator.topics(STAFF_GROUP) == []
     emulator.set_blocked(STAFF_GROUP, False)  # back in the group; Koldo restarts
     async with bot_running(settings) as running:
         await wait_for(emulator, STAFF_GROUP, lambda: len(emulator.topics(STAFF_GROUP)) == 2)
         await wait_for(emulator, STAFF_GROUP, lambda: len(emulator.chat_messages(STAFF_GROUP)) >= 2)
-        await running.koldo.signal.wait(0.5)
+        await outbox_reaches(running.db, all_done)
         names = [topic.name.split(" · ")[0] for topic in emulator.topics(STAFF_GROUP)]
         assert names == ["K-000001", "K-000002"]
         assert {e.state for e in await rows(running.db, OutboxEntry)} == {"sent"}

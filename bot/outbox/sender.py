@@ -42,7 +42,7 @@ GIVE_UP_WORDS = ("blocked", "deactivated", "chat not found", "user is deleted")
 
 
 class OutboxSignal:
-    """Poked after each handled update: something may have been written to the outbox."""
+    """Poked after each commit that wrote to the outbox (see Database.outbox_listeners)."""
 
     def __init__(self) -> None:
         self._event = asyncio.Event()

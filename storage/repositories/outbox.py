@@ -13,6 +13,7 @@ from storage.models import MessageLink, OutboxEntry
 PENDING = "pending"
 SENDING = "sending"
 UNFINISHED = (PENDING, SENDING)
+OUTBOX_WRITTEN = "outbox_written"  # session.info flag read by Database after the commit
 
 
 class OutboxRepository:
@@ -21,6 +22,7 @@ class OutboxRepository:
 
     def add(self, entry: OutboxEntry) -> None:
         self.session.add(entry)
+        self.session.info[OUTBOX_WRITTEN] = True
 
     async def get(self, entry_id: int) -> OutboxEntry | None:
         return await self.session.get(OutboxEntry, entry_id)
