@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from core.clock import as_utc, utcnow
 from core.inbox import UNTAKEN
-from core.outbox import STAFF_CHAT, Kind, enqueue
+from core.outbox import Kind, to_staff
 from core.workhours import WorkingCalendar
 from storage.database import Database
 
@@ -24,12 +24,11 @@ async def escalate_untaken(
             if calendar.working_time_between(since, now) < after:
                 continue
             request.escalated_at = now
-            enqueue(
+            to_staff(
                 repos,
-                chat_id=STAFF_CHAT,
-                kind=Kind.ESCALATION,
-                request_id=request.id,
-                now=now,
+                request,
+                Kind.ESCALATION,
+                now,
                 waiting_since=as_utc(request.created_at).isoformat(),
             )
             raised.append(request.id)

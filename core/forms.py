@@ -166,6 +166,12 @@ def clean_text(text: str | None, *, limit: int = MAX_TEXT) -> str:
     return value
 
 
+def message_text(text: str | None, attachment: AttachmentKind | str | None) -> str | None:
+    """The words of a message on a request: checked like any text, except that a file may
+    come without a caption."""
+    return clean_text(text) if attachment is None or text else text
+
+
 def add_description(answers: Answers, text: str) -> None:
     """Append one message to the description; a long story may arrive in several messages."""
     value = clean_text(text)

@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from core.clock import utcnow
 from core.errors import AccessDenied, InvalidTransition, NotFound
-from core.forms import AttachmentKind, clean_text
-from core.outbox import STAFF_CHAT, Kind, enqueue, refresh_card
+from core.forms import AttachmentKind, message_text
+from core.outbox import Kind, refresh_card, to_parent, to_staff
 from core.requests import (
     OPEN_STATUSES,
     Author,
     Status,
     audit_request,
     change_status,
+    record_message,
 )
 from core.staff import record_refusal, require_staff
 from storage.database import Database
@@ -49,27 +51,21 @@ async def _staff_action(
 
 
 async def _move(
-    repos: Repositories, request: Request, new: Status, *, staff_id: int, now: datetime
+    repos: Repositories,
+    request: Request,
+    new: Status,
+    *,
+    staff_id: int,
+    now: datetime,
+    **event: Any,
 ) -> None:
-    """Change the status as staff, tell the parent if it concerns them, re-draw the card."""
+    """Change the status as staff, tell the parent if it concerns them, say it in the topic
+    (`event` names another line than the new status, e.g. a reassignment), re-draw the card."""
     change_status(repos, request, new, actor_id=staff_id, at=now, actor=Author.STAFF)
-    if new in TOLD_TO_PARENT and request.user_id is not None:
-        enqueue(
-            repos,
-            chat_id=request.user_id,
-            kind=Kind.STATUS_NOTICE,
-            request_id=request.id,
-            now=now,
-            status=new.value,
-        )
-    enqueue(
-        repos,
-        chat_id=STAFF_CHAT,
-        kind=Kind.STAFF_EVENT,
-        request_id=request.id,
-        now=now,
-        event=new.value,
-        actor_id=staff_id,
+    if new in TOLD_TO_PARENT:
+        to_parent(repos, request, Kind.STATUS_NOTICE, now, status=new.value)
+    to_staff(
+        repos, request, Kind.STAFF_EVENT, now, actor_id=staff_id, **(event or {"event": new.value})
     )
     await refresh_card(repos, request, now)
 
@@ -116,14 +112,7 @@ async def resolve(db: Database, *, staff_id: int, request_id: int) -> None:
         request.closed_at = now
         request.satisfaction = request.satisfaction_at = None
         await _move(repos, request, Status.RESOLVED, staff_id=staff_id, now=now)
-        if request.user_id is not None:
-            enqueue(
-                repos,
-                chat_id=request.user_id,
-                kind=Kind.SATISFACTION_QUESTION,
-                request_id=request.id,
-                now=now,
-            )
+        to_parent(repos, request, Kind.SATISFACTION_QUESTION, now)
         audit_request(repos, "request.resolved", request, actor_id=staff_id, at=now)
 
 
@@ -137,30 +126,12 @@ async def reassign(db: Database, *, staff_id: int, request_id: int, to_staff_id:
             raise NotFound("staff")
         request.assignee_id = to_staff_id
         request.taken_at = request.taken_at or now
+        event = {"event": "reassigned", "to_id": to_staff_id}
         if status in UNTAKEN:
-            change_status(
-                repos, request, Status.IN_PROGRESS, actor_id=staff_id, at=now, actor=Author.STAFF
-            )
-            if request.user_id is not None:
-                enqueue(
-                    repos,
-                    chat_id=request.user_id,
-                    kind=Kind.STATUS_NOTICE,
-                    request_id=request.id,
-                    now=now,
-                    status=Status.IN_PROGRESS.value,
-                )
-        enqueue(
-            repos,
-            chat_id=STAFF_CHAT,
-            kind=Kind.STAFF_EVENT,
-            request_id=request.id,
-            now=now,
-            event="reassigned",
-            actor_id=staff_id,
-            to_id=to_staff_id,
-        )
-        await refresh_card(repos, request, now)
+            await _move(repos, request, Status.IN_PROGRESS, staff_id=staff_id, now=now, **event)
+        else:
+            to_staff(repos, request, Kind.STAFF_EVENT, now, actor_id=staff_id, **event)
+            await refresh_card(repos, request, now)
         audit_request(
             repos,
             "request.reassigned",
@@ -171,7 +142,7 @@ async def reassign(db: Database, *, staff_id: int, request_id: int, to_staff_id:
         )
 
 
-async def _new_staff_message(
+async def _staff_message(
     repos: Repositories,
     request: Request,
     *,
@@ -186,21 +157,11 @@ async def _new_staff_message(
     """Store the message; None when this Telegram message was stored before (a repeat)."""
     if source_key and await repos.requests.has_message_from_source(source_key):
         return None
-    if attachment is None or text:
-        text = clean_text(text)
-    message = RequestMessage(
-        request_id=request.id,
-        author=author.value,
-        author_id=staff_id,
-        kind=attachment or "text",
-        text=text,
-        file_id=file_id,
+    return await record_message(
+        repos, request, author=author, author_id=staff_id, now=now,
+        text=message_text(text, attachment), attachment=attachment, file_id=file_id,
         source_key=source_key,
-        created_at=now,
-    )
-    repos.requests.add_message(message)
-    await repos.session.flush()
-    return message
+    )  # fmt: skip
 
 
 async def reply(
@@ -221,7 +182,7 @@ async def reply(
             raise InvalidTransition("no_parent")
         if request.status == Status.WITHDRAWN:
             raise InvalidTransition("withdrawn")
-        message = await _new_staff_message(
+        message = await _staff_message(
             repos,
             request,
             author=Author.STAFF,
@@ -240,14 +201,7 @@ async def reply(
             await _move(repos, request, Status.IN_PROGRESS, staff_id=staff_id, now=now)
         request.first_answer_at = request.first_answer_at or now
         request.updated_at = now
-        enqueue(
-            repos,
-            chat_id=request.user_id,
-            kind=Kind.STAFF_REPLY,
-            request_id=request.id,
-            now=now,
-            message_id=message.id,
-        )
+        to_parent(repos, request, Kind.STAFF_REPLY, now, message_id=message.id)
         await refresh_card(repos, request, now)
         audit_request(repos, "request.replied", request, actor_id=staff_id, at=now)
     return True
@@ -266,7 +220,7 @@ async def add_note(
     """An internal note: stored with the request, never sent to the parent."""
     now = utcnow()
     async with _staff_action(db, staff_id, request_id, "request.note") as (repos, request, _):
-        message = await _new_staff_message(
+        message = await _staff_message(
             repos,
             request,
             author=Author.NOTE,

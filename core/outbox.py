@@ -89,13 +89,39 @@ def enqueue(
     )
 
 
+def to_staff(
+    repos: Repositories,
+    request: Request,
+    kind: Kind,
+    now: datetime,
+    *,
+    priority: Priority = Priority.CONVERSATION,
+    **payload: Any,
+) -> None:
+    """Something about `request` for the staff group."""
+    enqueue(
+        repos, chat_id=STAFF_CHAT, kind=kind, now=now, request_id=request.id, priority=priority,
+        **payload,
+    )  # fmt: skip
+
+
+def to_parent(
+    repos: Repositories, request: Request, kind: Kind, now: datetime, **payload: Any
+) -> None:
+    """Something about `request` for its parent; nothing goes to a parent who was forgotten."""
+    if request.user_id is not None:
+        enqueue(
+            repos, chat_id=request.user_id, kind=kind, now=now, request_id=request.id, **payload
+        )
+
+
 async def refresh_card(repos: Repositories, request: Request, now: datetime) -> None:
     """Ask for the card to be re-drawn; one pending refresh covers any number of changes,
     because the card is rendered from the database when it is sent."""
     if not await repos.outbox.has_unfinished(
         chat_id=STAFF_CHAT, kind=Kind.CARD_REFRESH, request_id=request.id
     ):
-        enqueue(repos, chat_id=STAFF_CHAT, kind=Kind.CARD_REFRESH, request_id=request.id, now=now)
+        to_staff(repos, request, Kind.CARD_REFRESH, now)
 
 
 def _delivery(entry: OutboxEntry, *, in_doubt: bool = False) -> Delivery:

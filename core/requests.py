@@ -24,10 +24,10 @@ from core.forms import (
     DocumentType,
     Obstacle,
     Subject,
-    clean_text,
+    message_text,
     missing_fields,
 )
-from core.outbox import STAFF_CHAT, Kind, Priority, enqueue, refresh_card
+from core.outbox import Kind, Priority, refresh_card, to_staff
 from core.urgency import UrgencyKeywords
 from storage.database import Database
 from storage.models import Request, RequestMessage, Settlement, StatusChange
@@ -220,20 +220,19 @@ async def file_request(
         )
         change_status(repos, request, Status.NEW, actor_id=user_id, at=now)
         await repos.requests.add(request)
-        attachments = [
-            RequestMessage(
-                request_id=request.id,
-                author=Author.PARENT.value,
-                author_id=user_id,
-                kind=attachment["kind"],
-                file_id=attachment["file_id"],
-                created_at=now,
+        attachments = []
+        for attachment in answers.attachments:
+            attachments.append(
+                await record_message(
+                    repos,
+                    request,
+                    author=Author.PARENT,
+                    author_id=user_id,
+                    now=now,
+                    attachment=attachment["kind"],
+                    file_id=attachment["file_id"],
+                )
             )
-            for attachment in answers.attachments
-        ]
-        for message in attachments:
-            repos.requests.add_message(message)
-        await repos.session.flush()
         audit_request(
             repos,
             "request.filed",
@@ -251,6 +250,34 @@ async def file_request(
     )
 
 
+async def record_message(
+    repos: Repositories,
+    request: Request,
+    *,
+    author: Author,
+    author_id: int | None,
+    now: datetime,
+    text: str | None = None,
+    attachment: AttachmentKind | str | None = None,
+    file_id: str | None = None,
+    source_key: str | None = None,
+) -> RequestMessage:
+    """Store what someone said on a request; flushed, so its id can go into the outbox."""
+    message = RequestMessage(
+        request_id=request.id,
+        author=author.value,
+        author_id=author_id,
+        kind=attachment or "text",
+        text=text,
+        file_id=file_id,
+        source_key=source_key,
+        created_at=now,
+    )
+    repos.requests.add_message(message)
+    await repos.session.flush()
+    return message
+
+
 def _announce(
     repos: Repositories,
     request: Request,
@@ -261,35 +288,20 @@ def _announce(
     alarm first when it is urgent."""
     if request.urgent:
         _alert_urgent(repos, request, now)
-    enqueue(
-        repos,
-        chat_id=STAFF_CHAT,
-        kind=Kind.REQUEST_CARD,
-        request_id=request.id,
-        priority=Priority.NEW_CARD,
-        now=now,
-    )
+    to_staff(repos, request, Kind.REQUEST_CARD, now, priority=Priority.NEW_CARD)
     for message in attachments:
-        enqueue(
+        to_staff(
             repos,
-            chat_id=STAFF_CHAT,
-            kind=Kind.PARENT_MESSAGE,
-            request_id=request.id,
+            request,
+            Kind.PARENT_MESSAGE,
+            now,
             priority=Priority.NEW_CARD,
-            now=now,
             message_id=message.id,
         )
 
 
 def _alert_urgent(repos: Repositories, request: Request, now: datetime) -> None:
-    enqueue(
-        repos,
-        chat_id=STAFF_CHAT,
-        kind=Kind.URGENT_ALERT,
-        request_id=request.id,
-        priority=Priority.URGENT,
-        now=now,
-    )
+    to_staff(repos, request, Kind.URGENT_ALERT, now, priority=Priority.URGENT)
 
 
 async def list_my_requests(db: Database, user_id: int) -> list[RequestSummary]:
@@ -391,8 +403,7 @@ async def add_parent_message(
 
     Writing while staff wait for an answer puts the request back in progress; writing on a
     request resolved within REOPEN_DAYS reopens it, later it starts a new one."""
-    if attachment is None or text:
-        text = clean_text(text)
+    text = message_text(text, attachment)
     now = utcnow()
     async with _own_request(db, user_id, request_id) as (repos, request):
         if request.status == Status.WITHDRAWN:
@@ -413,18 +424,10 @@ async def add_parent_message(
         elif request.status == Status.WAITING_PARENT:
             change_status(repos, request, Status.IN_PROGRESS, actor_id=user_id, at=now)
             await refresh_card(repos, request, now)
-        message = RequestMessage(
-            request_id=request.id,
-            author=Author.PARENT.value,
-            author_id=user_id,
-            kind=(attachment or "text"),
-            text=text,
-            file_id=file_id,
-            source_key=source_key,
-            created_at=now,
-        )
-        repos.requests.add_message(message)
-        await repos.session.flush()
+        message = await record_message(
+            repos, request, author=Author.PARENT, author_id=user_id, now=now, text=text,
+            attachment=attachment, file_id=file_id, source_key=source_key,
+        )  # fmt: skip
         request.updated_at = now
         if keywords is not None and not request.urgent and keywords.matches(text):
             request.urgent = True
@@ -435,14 +438,7 @@ async def add_parent_message(
             request.description = text
             _announce(repos, request, now)
         else:
-            enqueue(
-                repos,
-                chat_id=STAFF_CHAT,
-                kind=Kind.PARENT_MESSAGE,
-                request_id=request.id,
-                now=now,
-                message_id=message.id,
-            )
+            to_staff(repos, request, Kind.PARENT_MESSAGE, now, message_id=message.id)
         audit_request(
             repos, "request.message_added", request, actor_id=user_id, at=now,
             details={"outcome": outcome.value},
@@ -455,15 +451,7 @@ def _reopen(repos: Repositories, request: Request, user_id: int, now: datetime) 
     request.closed_at = None
     # Escalation counts from here: the request waits to be taken again.
     request.escalated_at = now
-    enqueue(
-        repos,
-        chat_id=STAFF_CHAT,
-        kind=Kind.STAFF_EVENT,
-        request_id=request.id,
-        now=now,
-        event=Status.REOPENED.value,
-        actor_id=user_id,
-    )
+    to_staff(repos, request, Kind.STAFF_EVENT, now, event=Status.REOPENED.value, actor_id=user_id)
 
 
 async def _follow_up(repos: Repositories, old: Request, now: datetime) -> Request:
@@ -499,14 +487,8 @@ async def withdraw_request(db: Database, *, user_id: int, request_id: int) -> Re
             raise InvalidTransition("not_open", status=request.status)
         change_status(repos, request, Status.WITHDRAWN, actor_id=user_id, at=now)
         request.closed_at = now
-        enqueue(
-            repos,
-            chat_id=STAFF_CHAT,
-            kind=Kind.STAFF_EVENT,
-            request_id=request.id,
-            now=now,
-            event=Status.WITHDRAWN.value,
-            actor_id=user_id,
+        to_staff(
+            repos, request, Kind.STAFF_EVENT, now, event=Status.WITHDRAWN.value, actor_id=user_id
         )
         await refresh_card(repos, request, now)
         audit_request(repos, "request.withdrawn", request, actor_id=user_id, at=now)
@@ -522,12 +504,11 @@ async def answer_satisfaction(
         if request.status != Status.RESOLVED:
             raise InvalidTransition("not_resolved", status=request.status)
         request.satisfaction, request.satisfaction_at = answer.value, now
-        enqueue(
+        to_staff(
             repos,
-            chat_id=STAFF_CHAT,
-            kind=Kind.STAFF_EVENT,
-            request_id=request.id,
-            now=now,
+            request,
+            Kind.STAFF_EVENT,
+            now,
             event="satisfaction",
             actor_id=user_id,
             answer=answer.value,
