@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from core.clock import utcnow
-from core.errors import AccessDenied, InvalidTransition, NotFound
+from core.errors import InvalidTransition, NotFound
 from core.forms import AttachmentKind, message_text
 from core.outbox import Kind, refresh_card, to_parent, to_staff
 from core.requests import (
@@ -23,7 +23,7 @@ from core.requests import (
     change_status,
     record_message,
 )
-from core.staff import record_refusal, require_staff
+from core.staff import as_staff
 from storage.database import Database
 from storage.models import Request, RequestMessage, StaffMember
 from storage.repositories import Repositories
@@ -38,16 +38,11 @@ async def _staff_action(
     db: Database, staff_id: int, request_id: int, action: str
 ) -> AsyncIterator[tuple[Repositories, Request, StaffMember]]:
     """A transaction for a listed staff member over an existing request; a refusal is logged."""
-    try:
-        async with db.transaction() as repos:
-            member = await require_staff(repos, staff_id, action)
-            request = await repos.requests.get(request_id)
-            if request is None:
-                raise NotFound()
-            yield repos, request, member
-    except AccessDenied:
-        await record_refusal(db, staff_id, action, f"request {request_id}")
-        raise
+    async with as_staff(db, staff_id, action, f"request {request_id}") as (repos, member):
+        request = await repos.requests.get(request_id)
+        if request is None:
+            raise NotFound()
+        yield repos, request, member
 
 
 async def _move(

@@ -6,6 +6,8 @@ as the first admin from the settings). Every refusal is written to the audit log
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from core.clock import utcnow
@@ -85,19 +87,34 @@ async def remove_staff(db: Database, user_id: int, *, actor_id: int | None = Non
         _audit(repos, "staff.removed", user_id, actor_id, None)
 
 
-async def set_on_duty(db: Database, user_id: int, on_duty: bool) -> Staff:
-    async with db.transaction() as repos:
-        member = await require_staff(repos, user_id, "staff.duty")
-        member.on_duty = on_duty
-        _audit(repos, "staff.duty", user_id, user_id, {"on_duty": on_duty})
+@asynccontextmanager
+async def as_staff(
+    db: Database, user_id: int, action: str, detail: str | None = None
+) -> AsyncIterator[tuple[Repositories, StaffMember]]:
+    """A transaction for a listed staff member; anyone else gets AccessDenied, and the attempt
+    is logged (in a transaction of its own, since this one is rolled back)."""
+    try:
+        async with db.transaction() as repos:
+            member = await repos.staff.get(user_id)
+            if member is None:
+                raise AccessDenied(action=action)
+            yield repos, member
+    except AccessDenied:
+        await record_refusal(db, user_id, action, detail)
+        raise
+
+
+async def authorize(db: Database, user_id: int, action: str) -> Staff:
+    async with as_staff(db, user_id, action) as (_repos, member):
         return _staff(member)
 
 
-async def require_staff(repos: Repositories, user_id: int, action: str) -> StaffMember:
-    member = await repos.staff.get(user_id)
-    if member is None:
-        raise AccessDenied(action=action)
-    return member
+async def toggle_duty(db: Database, user_id: int) -> Staff:
+    """On duty ↔ off duty, for oneself."""
+    async with as_staff(db, user_id, "staff.duty") as (repos, member):
+        member.on_duty = not member.on_duty
+        _audit(repos, "staff.duty", user_id, user_id, {"on_duty": member.on_duty})
+        return _staff(member)
 
 
 async def record_refusal(db: Database, user_id: int, action: str, detail: str | None) -> None:

@@ -189,7 +189,7 @@ async def test_only_listed_staff_can_act(inbox, emulator):
     assert await rows(inbox.db, RequestMessage, RequestMessage.author != "parent") == []
     refusals = await rows(inbox.db, AuditEntry, AuditEntry.action == "staff.access_denied")
     assert [(r.actor_id, r.object_id) for r in refusals] == [
-        (STRANGER, "card.take"),
+        (STRANGER, "request.take"),
         (STRANGER, "request.reply"),
         (STRANGER, "command.queue"),
     ]

@@ -22,9 +22,9 @@ from bot.outbox.words import Words
 from bot.widgets import escape
 from core import inbox, inbox_views
 from core.clock import utcnow
-from core.errors import CoreError, InvalidInput
+from core.errors import AccessDenied, CoreError, InvalidInput
 from core.inbox_views import QueueItem
-from core.staff import list_staff, record_refusal, set_on_duty
+from core.staff import authorize, list_staff, toggle_duty
 from storage.database import Database
 
 NOTE_PREFIXES = ("/note", "!")
@@ -55,20 +55,24 @@ def _words(settings: Settings) -> Words:
     return Words(current_i18n(), settings.staff.language, settings.locale.zone)
 
 
-async def _staff_only(
-    event: Message | CallbackQuery, db: Database, settings: Settings, action: str
-) -> bool:
-    """True for listed staff; anyone else is told no, and the attempt is logged."""
-    user = event.from_user
-    if user is not None and user.id in {member.user_id for member in await list_staff(db)}:
-        return True
-    await record_refusal(db, user.id if user else 0, action, None)
+async def _refuse(event: Message | CallbackQuery, settings: Settings) -> None:
     text = _words(settings).say(REFUSED)
     if isinstance(event, CallbackQuery):
         await event.answer(text, show_alert=True)
     else:
         await event.reply(text)
-    return False
+
+
+async def _as_staff(
+    event: Message | CallbackQuery, db: Database, settings: Settings, action: str
+) -> bool:
+    """For what no core use case checks itself (commands, keyboards): listed staff only."""
+    try:
+        await authorize(db, event.from_user.id, action)
+    except AccessDenied:
+        await _refuse(event, settings)
+        return False
+    return True
 
 
 def _problem(words: Words, error: CoreError) -> str:
@@ -95,8 +99,6 @@ async def on_card_button(
     callback: CallbackQuery, callback_data: staff_texts.CardAction, db: Database, settings: Settings
 ) -> None:
     action = callback_data.action
-    if not await _staff_only(callback, db, settings, f"card.{action}"):
-        return
     words = _words(settings)
     request_id = callback_data.request_id
     message = callback.message if isinstance(callback.message, Message) else None
@@ -111,6 +113,8 @@ async def on_card_button(
                 to_staff_id=callback_data.to,
             )
         elif action in ("reassign", "back") and message is not None:
+            if not await _as_staff(callback, db, settings, f"card.{action}"):
+                return
             await callback.answer()
             await message.edit_reply_markup(
                 reply_markup=await _keyboard(db, words, action, request_id)
@@ -119,6 +123,9 @@ async def on_card_button(
         else:
             await callback.answer()
             return
+    except AccessDenied:
+        await _refuse(callback, settings)
+        return
     except CoreError as error:
         await callback.answer(_problem(words, error), show_alert=True)
         return
@@ -166,14 +173,14 @@ def _queue_lines(words: Words, settings: Settings, items: list[QueueItem]) -> st
 
 
 async def on_queue(message: Message, db: Database, settings: Settings) -> None:
-    if await _staff_only(message, db, settings, "command.queue"):
+    if await _as_staff(message, db, settings, "command.queue"):
         await _reply_list(
             message, settings, await inbox_views.queue(db), N_("<b>Open requests</b>")
         )
 
 
 async def on_my(message: Message, db: Database, settings: Settings) -> None:
-    if await _staff_only(message, db, settings, "command.my"):
+    if await _as_staff(message, db, settings, "command.my"):
         items = await inbox_views.queue(db, assignee_id=message.from_user.id)
         await _reply_list(message, settings, items, N_("<b>Your open requests</b>"))
 
@@ -191,7 +198,7 @@ async def _reply_list(
 async def on_find(
     message: Message, command: CommandObject, db: Database, settings: Settings
 ) -> None:
-    if not await _staff_only(message, db, settings, "command.find"):
+    if not await _as_staff(message, db, settings, "command.find"):
         return
     words = _words(settings)
     try:
@@ -206,7 +213,7 @@ async def on_find(
 
 
 async def on_stats(message: Message, db: Database, settings: Settings) -> None:
-    if not await _staff_only(message, db, settings, "command.stats"):
+    if not await _as_staff(message, db, settings, "command.stats"):
         return
     words = _words(settings)
     figures = await inbox_views.stats(db, settings.locale.zone)
@@ -228,10 +235,11 @@ async def on_stats(message: Message, db: Database, settings: Settings) -> None:
 
 
 async def on_duty(message: Message, db: Database, settings: Settings) -> None:
-    if not await _staff_only(message, db, settings, "command.duty"):
+    try:
+        member = await toggle_duty(db, message.from_user.id)
+    except AccessDenied:
+        await _refuse(message, settings)
         return
-    member = next(m for m in await list_staff(db) if m.user_id == message.from_user.id)
-    member = await set_on_duty(db, member.user_id, not member.on_duty)
     words = _words(settings)
     await message.reply(
         words.say("🟢 You are on duty: urgent requests will mention you.")
@@ -264,8 +272,6 @@ async def on_topic_message(message: Message, db: Database, settings: Settings) -
         ))  # fmt: skip
         return
     note = content.text is not None and content.text.lstrip().startswith(NOTE_PREFIXES)
-    if not await _staff_only(message, db, settings, "request.note" if note else "request.reply"):
-        return
     text = content.text
     use_case = inbox.add_note if note else inbox.reply
     if note and text is not None:
@@ -280,6 +286,9 @@ async def on_topic_message(message: Message, db: Database, settings: Settings) -
             file_id=content.file_id,
             source_key=source_key(message),
         )
+    except AccessDenied:
+        await _refuse(message, settings)
+        return
     except CoreError as error:
         await message.reply(_problem(_words(settings), error))
         return
