@@ -83,9 +83,10 @@ def format_day(moment: datetime, zone: ZoneInfo) -> str:
     return format_date(moment.astimezone(zone), format="d MMMM y", locale=current_language())
 
 
-def format_moment(moment: datetime, zone: ZoneInfo) -> str:
+def format_moment(moment: datetime, zone: ZoneInfo, language: str | None = None) -> str:
+    """Day, month and time in `language` (the current person's by default)."""
     return format_datetime(
-        moment.astimezone(zone), format="d MMM, HH:mm", locale=current_language()
+        moment.astimezone(zone), format="d MMM, HH:mm", locale=language or current_language()
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_
-from core.forms import Category, DocumentType, Field, Obstacle, Subject
+from core.forms import AttachmentKind, Category, DocumentType, Field, Obstacle, Subject
 from core.requests import Status
 
 CATEGORY = {
@@ -40,6 +40,12 @@ FIELD = {
     Field.OBSTACLE: N_("What stands in the way"),
     Field.DESCRIPTION: N_("Your story"),
     Field.PHONE: N_("Phone"),
+}
+
+ATTACHMENT = {
+    AttachmentKind.PHOTO: N_("📷 photo"),
+    AttachmentKind.DOCUMENT: N_("📎 file"),
+    AttachmentKind.VOICE: N_("🎤 voice message"),
 }
 
 STATUS = {

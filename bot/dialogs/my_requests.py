@@ -22,7 +22,6 @@ from bot.dialogs.states import MyRequestsSG
 from bot.i18n import N_, format_day, format_moment, gettext_
 from bot.widgets import B, Safe, T, choices, escape
 from core.errors import CoreError
-from core.forms import AttachmentKind
 from core.requests import (
     Added,
     Author,
@@ -34,11 +33,6 @@ from core.requests import (
 )
 
 HISTORY_SHOWN = 10
-ATTACHMENT = {
-    AttachmentKind.PHOTO: N_("📷 photo"),
-    AttachmentKind.DOCUMENT: N_("📎 file"),
-    AttachmentKind.VOICE: N_("🎤 voice message"),
-}
 AUTHOR = {
     Author.PARENT: N_("You"),
     Author.STAFF: N_("CPC"),
@@ -90,7 +84,7 @@ def _history_line(item: HistoryItem, zone: Any) -> str:
     who = gettext_(AUTHOR.get(item.author, AUTHOR[Author.STAFF]))
     parts = []
     if item.attachment is not None:
-        parts.append(gettext_(ATTACHMENT[item.attachment]))
+        parts.append(gettext_(labels.ATTACHMENT[item.attachment]))
     if item.text:
         text = item.text if len(item.text) <= 200 else item.text[:200].rstrip() + "…"
         parts.append(text)

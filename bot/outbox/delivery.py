@@ -235,8 +235,7 @@ class Deliverer:
                     self.db, card.id, chat_id=chat_id, thread_id=card.thread_id, card_id=None
                 )
                 sent: list[tuple[int, int]] = []
-                names_ = await inbox_views.settlement_names(self.db, self.staff_words.language)
-                await self._ensure_place(chat_id, replace(card, card_message_id=None), names_, sent)
+                await self._ensure_place(chat_id, replace(card, card_message_id=None), names, sent)
                 return sent
             raise
         return []

@@ -18,7 +18,6 @@ from bot.outbox.words import Words
 from bot.widgets import Safe, escape
 from core.forms import (
     OTHER_SETTLEMENT,
-    AttachmentKind,
     Category,
     DocumentType,
     Field,
@@ -32,18 +31,11 @@ from core.staff import Staff
 
 TOPIC_TITLE_LIMIT = 128
 CATEGORY = {Category.DOCUMENTS: N_("Documents"), Category.SCHOOL: N_("School")}
+# As the parent's labels, except where the parent is "you".
 STATUS = {
-    Status.NEW: N_("🆕 New"),
-    Status.IN_PROGRESS: N_("🔧 In progress"),
+    **labels.STATUS,
     Status.WAITING_PARENT: N_("⏳ Waiting for the parent"),
-    Status.RESOLVED: N_("✅ Resolved"),
-    Status.WITHDRAWN: N_("↩️ Withdrawn"),
     Status.REOPENED: N_("🔁 Reopened"),
-}
-ATTACHMENT = {
-    AttachmentKind.PHOTO: N_("📷 photo"),
-    AttachmentKind.DOCUMENT: N_("📎 file"),
-    AttachmentKind.VOICE: N_("🎤 voice message"),
 }
 DELIVERY_PROBLEM = {
     "blocked": N_("the parent has blocked the bot"),
@@ -116,7 +108,7 @@ def card_text(words: Words, card: Card, names: dict[str, str]) -> str:
     lines.append("")
     lines.extend(_answers(words, card, names))
     if card.attachments:
-        kinds = ", ".join(words.label(ATTACHMENT[a.kind]) for a in card.attachments)
+        kinds = ", ".join(words.label(labels.ATTACHMENT[a.kind]) for a in card.attachments)
         lines.append(say("Attachments (sent below): {kinds}", kinds=Safe(kinds)))
     if card.replies:
         lines.append("")

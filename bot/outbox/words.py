@@ -6,9 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-
-from bot.i18n import PoI18n
+from bot.i18n import PoI18n, format_moment
 from bot.widgets import escape
 
 
@@ -33,9 +31,7 @@ class Words:
         return escape(self.i18n.gettext(msgid, locale=self.language))
 
     def moment(self, moment: datetime) -> str:
-        return format_datetime(
-            moment.astimezone(self.zone), format="d MMM, HH:mm", locale=self.language
-        )
+        return format_moment(moment, self.zone, self.language)
 
 
 def _escaped(params: dict[str, Any]) -> dict[str, Any]:
