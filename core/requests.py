@@ -262,7 +262,7 @@ async def record_message(
     file_id: str | None = None,
     source_key: str | None = None,
 ) -> RequestMessage:
-    """Store what someone said on a request; flushed, so its id can go into the outbox."""
+    """Store what someone said on a request (with its id, for the outbox)."""
     message = RequestMessage(
         request_id=request.id,
         author=author.value,
@@ -273,9 +273,7 @@ async def record_message(
         source_key=source_key,
         created_at=now,
     )
-    repos.requests.add_message(message)
-    await repos.session.flush()
-    return message
+    return await repos.requests.add_message(message)
 
 
 def _announce(

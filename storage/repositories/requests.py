@@ -42,8 +42,11 @@ class RequestRepository:
             )
         )
 
-    def add_message(self, message: RequestMessage) -> None:
+    async def add_message(self, message: RequestMessage) -> RequestMessage:
+        """Insert and flush, so the caller can point the outbox at the message's id."""
         self.session.add(message)
+        await self.session.flush()
+        return message
 
     async def message(self, message_id: int) -> RequestMessage | None:
         return await self.session.get(RequestMessage, message_id)
