@@ -147,6 +147,13 @@ async def release_in_doubt(db: Database) -> int:
         return released
 
 
+async def staff_group_back(db: Database) -> int:
+    """The bot was added to the staff group again: what waited for it goes now, not at the
+    next retry minutes later. Returns how many entries were waiting."""
+    async with db.transaction() as repos:
+        return await repos.outbox.due_now(utcnow(), chat_id=STAFF_CHAT)
+
+
 async def chats_with_due(db: Database) -> list[int]:
     async with db.transaction() as repos:
         return await repos.outbox.chats_with_due(utcnow())

@@ -256,6 +256,24 @@ async def test_restart_delivers_what_was_left_in_the_outbox(database_url, emulat
         assert {e.state for e in await rows(running.db, OutboxEntry)} == {"sent"}
 
 
+async def test_bot_added_back_to_the_group_sends_what_waited_at_once(inbox, emulator):
+    emulator.change_bot_membership(STAFF_GROUP, member=False, by_user_id=ADMIN)
+    parent = SimulatedPerson(emulator, user_id=7351)
+    await file_request(parent, "ky")
+    # Refused by the group: the card waits for the next try, minutes away.
+    await outbox_reaches(
+        inbox.db, lambda entries: [(e.state, e.attempts) for e in entries] == [("pending", 1)]
+    )
+    assert emulator.topics(STAFF_GROUP) == []
+
+    back = emulator.change_bot_membership(STAFF_GROUP, member=True, by_user_id=ADMIN)
+    await emulator.settle(back, STAFF_GROUP)
+    await wait_for(emulator, STAFF_GROUP, lambda: len(emulator.topics(STAFF_GROUP)) == 1)
+    await outbox_reaches(inbox.db, all_done)
+    [topic] = emulator.topics(STAFF_GROUP)
+    assert topic.name.startswith("K-000001 · ")
+
+
 async def test_deleted_topic_is_opened_again_and_blocked_parent_is_shown(inbox, emulator):
     parent = SimulatedPerson(emulator, user_id=7401)
     await file_request(parent, "ru")

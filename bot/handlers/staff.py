@@ -6,12 +6,14 @@ the attempt is logged. Replies go to the parent through the outbox (core.inbox),
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.enums import ChatMemberStatus
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from babel.dates import format_timedelta
 
 from bot.config import Settings
@@ -20,12 +22,14 @@ from bot.i18n import N_, current_i18n
 from bot.outbox import staff_texts
 from bot.outbox.words import Words
 from bot.widgets import escape
-from core import inbox, inbox_views
+from core import inbox, inbox_views, outbox
 from core.clock import utcnow
 from core.errors import AccessDenied, CoreError, InvalidInput
 from core.inbox_views import QueueItem
 from core.staff import authorize, list_staff, toggle_duty
 from storage.database import Database
+
+logger = logging.getLogger(__name__)
 
 NOTE_PREFIXES = ("/note", "!")
 REFUSED = N_("⛔ Only CPC staff listed in Koldo can do this.")
@@ -308,12 +312,29 @@ async def on_other_button(callback: CallbackQuery) -> None:
     await callback.answer()
 
 
+async def on_bot_membership(event: ChatMemberUpdated, db: Database) -> None:
+    """The bot was added to (or promoted in) the staff group again: what waited goes now.
+    Removed: cards and events wait in the outbox until it is back."""
+    status = event.new_chat_member.status
+    if status in (ChatMemberStatus.LEFT, ChatMemberStatus.KICKED):
+        logger.error(
+            "The bot was removed from the staff group by user %s; messages for the group wait "
+            "in the outbox until it is added again",
+            event.from_user.id,
+        )
+        return
+    waiting = await outbox.staff_group_back(db)
+    logger.info("The bot is %s in the staff group; %d waiting entries go now", status, waiting)
+
+
 def build_router(staff_chat_id: int | None) -> Router:
     router = Router(name="staff")
     if staff_chat_id is None:
         return router
     router.message.filter(F.chat.id == staff_chat_id)
     router.callback_query.filter(F.message.chat.id == staff_chat_id)
+    router.my_chat_member.filter(F.chat.id == staff_chat_id)
+    router.my_chat_member.register(on_bot_membership)
     router.callback_query.register(on_card_button, staff_texts.CardAction.filter())
     router.callback_query.register(on_other_button)
     router.message.register(on_queue, Command("queue"))

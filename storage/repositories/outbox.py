@@ -77,10 +77,19 @@ class OutboxRepository:
         )
         return result.rowcount or 0
 
-    async def due_now(self, now: datetime) -> None:
-        await self.session.execute(
-            update(OutboxEntry).where(OutboxEntry.state == PENDING).values(not_before=now)
+    async def due_now(self, now: datetime, *, chat_id: int | None = None) -> int:
+        """Waiting retries (of one chat, or all) become due at once; wakes the sender."""
+        statement = (
+            update(OutboxEntry)
+            .where(OutboxEntry.state == PENDING)
+            .where(OutboxEntry.not_before > now)
         )
+        if chat_id is not None:
+            statement = statement.where(OutboxEntry.chat_id == chat_id)
+        result = await self.session.execute(statement.values(not_before=now))
+        if result.rowcount:
+            self.session.info[OUTBOX_WRITTEN] = True
+        return result.rowcount or 0
 
     async def drop_pending_for_chat(self, chat_id: int) -> None:
         await self.session.execute(

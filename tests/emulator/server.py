@@ -748,6 +748,27 @@ class BotApiEmulator:
         for a group, after the bot was removed from it)."""
         self._chat_or_create(chat_id).blocked = blocked
 
+    def change_bot_membership(self, chat_id: int, *, member: bool, by_user_id: int) -> int:
+        """Remove the bot from a group (sends then fail with 403) or add it back as an
+        administrator, and tell the bot with a `my_chat_member` update, as Telegram does."""
+        chat = self._chat_or_create(chat_id)
+        chat.blocked = not member
+        left = {"status": "left", "user": self.bot_user}
+        admin = self._bot_as_admin()
+        old, new = (left, admin) if member else (admin, left)
+        by = {"id": by_user_id, "is_bot": False, "first_name": f"User {by_user_id}"}
+        return self.push_update(
+            {
+                "my_chat_member": {
+                    "chat": dict(chat.info),
+                    "from": by,
+                    "date": int(time.time()),
+                    "old_chat_member": old,
+                    "new_chat_member": new,
+                }
+            }
+        )
+
     def chat_messages(
         self,
         chat_id: int,
@@ -1699,20 +1720,24 @@ class BotApiEmulator:
             },
         }
 
+    def _bot_as_admin(self) -> dict[str, Any]:
+        """The bot as a ChatMemberAdministrator (the rights Koldo needs in the staff group)."""
+        rights = {
+            "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+            "can_delete_messages": True, "can_manage_video_chats": True,
+            "can_restrict_members": True, "can_promote_members": False,
+            "can_change_info": True, "can_invite_users": True, "can_post_stories": False,
+            "can_edit_stories": False, "can_delete_stories": False,
+            "can_send_welcome_messages": False, "can_pin_messages": True,
+            "can_manage_topics": self.bot_can_manage_topics,
+        }  # fmt: skip
+        return {"status": "administrator", "user": self.bot_user, **rights}
+
     async def _api_getChatMember(self, p: dict[str, Any], f: dict[str, _Upload]) -> Any:
         chat = self._resolve_chat(p.get("chat_id"))
         user_id = p.get("user_id")
         if user_id == self.bot_id:
-            rights = {
-                "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-                "can_delete_messages": True, "can_manage_video_chats": True,
-                "can_restrict_members": True, "can_promote_members": False,
-                "can_change_info": True, "can_invite_users": True, "can_post_stories": False,
-                "can_edit_stories": False, "can_delete_stories": False,
-                "can_send_welcome_messages": False, "can_pin_messages": True,
-                "can_manage_topics": self.bot_can_manage_topics,
-            }  # fmt: skip
-            return {"status": "administrator", "user": self.bot_user, **rights}
+            return self._bot_as_admin()
         if not isinstance(user_id, int):
             raise _bad("user not found")
         private = self._chats.get(user_id)
