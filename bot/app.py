@@ -158,7 +158,10 @@ async def _stop_outbox(dispatcher: Dispatcher) -> None:
 def build_bot(settings: Settings) -> Bot:
     if settings.telegram.token is None:
         raise ValueError("KOLDO_TELEGRAM__TOKEN is required")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base_url))
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram.api_base_url),
+        timeout=settings.telegram.request_timeout,
+    )
     session.middleware(ResponseModelPin())
     session.middleware(RetryMiddleware())
     return Bot(

@@ -46,13 +46,16 @@ class RetryMiddleware(BaseRequestMiddleware):
                 if attempt >= self.attempts:
                     raise
                 delay = float(error.retry_after)
-            except (TelegramServerError, TelegramNetworkError):
+                problem = error.message
+            except (TelegramServerError, TelegramNetworkError) as error:
                 if attempt >= self.attempts:
                     raise
                 delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+                problem = error.message
             logger.warning(
-                "%s failed (attempt %d of %d); retrying in %.1f s",
+                "%s failed (%s; attempt %d of %d); retrying in %.1f s",
                 type(method).__name__,
+                problem,
                 attempt,
                 self.attempts,
                 delay,

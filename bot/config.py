@@ -33,6 +33,12 @@ class TelegramSettings(BaseModel):
         description="Base URL of the Bot API server (Telegram's, or a local one).",
     )
     polling_timeout: int = Field(default=30, ge=0, le=60)
+    request_timeout: int = Field(
+        default=60,
+        ge=1,
+        le=600,
+        description="Seconds to wait for the Bot API's answer to a call before giving it up.",
+    )
     max_concurrent_updates: int = Field(
         default=64,
         ge=1,

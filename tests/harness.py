@@ -21,11 +21,22 @@ from tests.emulator import BotApiEmulator
 TEST_TOKEN = "123456:TEST-token-for-the-local-emulator"
 
 
-def make_settings(database_url: str, api_base_url: str, **overrides: object) -> Settings:
+def make_settings(
+    database_url: str,
+    api_base_url: str,
+    *,
+    telegram: dict[str, object] | None = None,
+    **overrides: object,
+) -> Settings:
     """Settings for a test: nothing from the environment or a stray .env file."""
     return Settings(
         _env_file=None,
-        telegram={"token": TEST_TOKEN, "api_base_url": api_base_url, "polling_timeout": 1},
+        telegram={
+            "token": TEST_TOKEN,
+            "api_base_url": api_base_url,
+            "polling_timeout": 1,
+            **(telegram or {}),
+        },
         database={"url": database_url},
         **overrides,
     )

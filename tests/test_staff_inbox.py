@@ -227,6 +227,44 @@ async def test_faults_and_duplicates_deliver_each_message_once_in_order(inbox, e
     assert len(stored) == 3
 
 
+async def test_telegram_timing_out_for_a_while_delivers_each_reply_once(
+    database_url, emulator, caplog
+):
+    emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
+    settings = staff_settings(database_url, emulator)
+    settings.telegram.request_timeout = 2
+    parent = SimulatedPerson(emulator, user_id=7251)
+    async with bot_running(settings) as running:
+        await file_request(parent, "ky")
+        admin = staff_member(emulator, ADMIN, "Нурлан")
+        await _topic_and_card(emulator, admin)
+
+        # Two sends time out without effect (the client gives up after 2 s), then three are
+        # carried out but answered late: late answers must not turn into second copies.
+        before = len(emulator.calls_of("sendMessage"))
+        emulator.fail("sendMessage", status=504, times=2)
+        emulator.delay("sendMessage", 4, times=2)
+        emulator.delay("sendMessage", 1.5, times=3)
+        for number in range(1, 4):
+            await admin.send_text(f"Жооп {number}")
+        await wait_for(
+            emulator,
+            parent.chat_id,
+            lambda: sum("Жооп " in t for t in parent.texts()) >= 3,
+            within=40,
+        )
+        await outbox_reaches(running.db, all_done, within=40)
+        answers = [t.split("\n\n")[1] for t in parent.texts() if "Жооп " in t]
+        assert answers == ["Жооп 1", "Жооп 2", "Жооп 3"]
+        gave_up = [r for r in caplog.records if "Request timeout error" in r.getMessage()]
+        assert len(gave_up) == 2  # the client really stopped waiting, twice
+        sends = [call.status for call in emulator.calls_of("sendMessage")[before:]]
+        # Three replies, the parent's "taken" notice and the group's event: no second copies.
+        assert sorted(sends) == [200] * 5 + [504] * 2
+        taken = tr("ru", "🔧 {name} took the request.", name="Admin 500")
+        assert texts(emulator.chat_messages(STAFF_GROUP))[1:] == [taken]  # after the card, once
+
+
 async def test_restart_delivers_what_was_left_in_the_outbox(database_url, emulator):
     emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
     emulator.set_blocked(STAFF_GROUP, True)  # the bot was removed from the group

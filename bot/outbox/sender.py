@@ -128,6 +128,12 @@ class OutboxSender:
         except TelegramRetryAfter as error:
             await self._later(delivery, timedelta(seconds=error.retry_after), error)
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
+            if isinstance(error.__cause__, TimeoutError):  # the answer never came
+                logger.warning(
+                    "Telegram did not answer in time about outbox entry %d; it is sent again "
+                    "later and arrives twice if Telegram had carried it out",
+                    delivery.id,
+                )
             await self._later(delivery, _backoff(delivery.attempts), error)
         except Unreachable as error:
             logger.error("%s; entry %d waits", error, delivery.id)
