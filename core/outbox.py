@@ -232,7 +232,8 @@ async def mark_sent(db: Database, entry_id: int, *, message_ids: list[tuple[int,
 async def _after_delivery(
     repos: Repositories, entry: OutboxEntry, *, delivered: bool, error: str | None, now: datetime
 ) -> None:
-    """What a staff reply's fate changes: the message's delivery mark, shown on the card."""
+    """What a staff reply's fate changes: the message's delivery mark, shown on the card, and
+    when it failed, a line in the topic so the one who wrote it sees it where they wrote."""
     if entry.kind != Kind.STAFF_REPLY or entry.request_id is None:
         return
     message = await repos.requests.message(int(entry.payload["message_id"]))
@@ -241,6 +242,11 @@ async def _after_delivery(
         return
     message.delivery = "delivered" if delivered else "failed"
     message.delivery_error = None if delivered else _reason(error)
+    if not delivered:
+        to_staff(
+            repos, request, Kind.STAFF_EVENT, now,
+            event="reply_failed", actor_id=message.author_id, reason=message.delivery_error,
+        )  # fmt: skip
     await refresh_card(repos, request, now)
 
 

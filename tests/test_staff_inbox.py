@@ -338,6 +338,14 @@ async def test_deleted_topic_is_opened_again_and_blocked_parent_is_shown(inbox, 
     await admin.send_text("Документы готовы")
     reason = tr("ru", "the parent has blocked the bot")
     await wait_for(emulator, STAFF_GROUP, lambda: reason in admin.topic_messages()[0].text)
+    # ... and said in the topic, where the one who wrote will look.
+    line = tr(
+        "ru",
+        "⚠️ {name}'s reply did not reach the parent: {reason}.",
+        name="Admin 500",
+        reason=reason,
+    )
+    await wait_for(emulator, STAFF_GROUP, lambda: line in texts(admin.topic_messages()))
     [reply] = await rows(inbox.db, RequestMessage, RequestMessage.author == "staff")
     assert (reply.delivery, reply.delivery_error) == ("failed", "blocked")
 

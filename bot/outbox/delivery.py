@@ -262,6 +262,9 @@ class Deliverer:
         if event == "satisfaction":
             answer = staff_texts.satisfaction_word(self.staff_words, str(payload["answer"]))
             return staff_texts.event_text(self.staff_words, event, name=actor, answer=answer)
+        if event == "reply_failed":
+            reason = staff_texts.delivery_problem(self.staff_words, payload.get("reason"))
+            return staff_texts.event_text(self.staff_words, event, name=actor, reason=reason)
         to = names.get(int(payload.get("to_id") or 0), "")
         return staff_texts.event_text(self.staff_words, event, name=actor, to=to)
 

@@ -56,6 +56,7 @@ EVENT = {
     Status.REOPENED.value: N_("🔁 The parent wrote again: the request is reopened."),
     "reassigned": N_("👥 {name} passed the request to {to}."),
     "satisfaction": N_("⭐ Asked whether the problem was solved, the parent answered: {answer}."),
+    "reply_failed": N_("⚠️ {name}'s reply did not reach the parent: {reason}."),
 }
 
 
@@ -161,10 +162,7 @@ def _reply_line(words: Words, reply: ReplyMark) -> str:
     if reply.delivery == "delivered":
         return words.say("✅ {moment} delivered", moment=moment)
     if reply.delivery == "failed":
-        reason = words.i18n.gettext(
-            DELIVERY_PROBLEM.get(reply.error or "error", DELIVERY_PROBLEM["error"]),
-            locale=words.language,
-        )
+        reason = delivery_problem(words, reply.error)
         return words.say("⚠️ {moment} not delivered: {reason}", moment=moment, reason=reason)
     return words.say("⏳ {moment} being sent", moment=moment)
 
@@ -214,8 +212,15 @@ def parent_message_header(words: Words, reference: str) -> str:
     return words.say("👤 <b>The parent</b> on {reference}:", reference=reference)
 
 
-def event_text(words: Words, event: str, *, name: str, to: str = "", answer: str = "") -> str:
-    return words.say(EVENT[event], name=name, to=to, answer=answer)
+def event_text(
+    words: Words, event: str, *, name: str, to: str = "", answer: str = "", reason: str = ""
+) -> str:
+    return words.say(EVENT[event], name=name, to=to, answer=answer, reason=reason)
+
+
+def delivery_problem(words: Words, reason: str | None) -> Safe:
+    """Why a reply did not arrive, from the short code on the message (see core.outbox)."""
+    return Safe(words.say(DELIVERY_PROBLEM.get(reason or "error", DELIVERY_PROBLEM["error"])))
 
 
 def satisfaction_word(words: Words, answer: str) -> str:
