@@ -26,6 +26,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.harness import TEST_TOKEN
 
@@ -46,7 +49,7 @@ class Figures:
     idle_rss_mb: float
 
 
-def _rss_mb(pid: int, field: str) -> float:
+def rss_mb(pid: int, field: str) -> float:
     """VmHWM is the peak resident set of the process so far, VmRSS the current one."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -54,12 +57,12 @@ def _rss_mb(pid: int, field: str) -> float:
     return float("nan")
 
 
-def _percentile(values: list[float], fraction: float) -> float:
+def percentile_ms(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
-async def _wait_polling(emulator: BotApiEmulator, process: asyncio.subprocess.Process) -> None:
+async def wait_polling(emulator: BotApiEmulator, process: asyncio.subprocess.Process) -> None:
     for _ in range(600):
         if emulator.calls_of("getUpdates"):
             return
@@ -95,7 +98,7 @@ async def _step(
     await emulator.wait_until(person.chat_id, ready, timeout=300)
 
 
-async def documents_parent(emulator: BotApiEmulator, user_id: int) -> None:
+async def documents_parent(emulator: BotApiEmulator, user_id: int) -> SimulatedPerson:
     person = SimulatedPerson(emulator, user_id=user_id, language_code="en")
     steps: list[tuple[Callable[[], Awaitable[int]], Callable[[], bool]]] = [
         (lambda: person.send_command("/start", wait=False), _sees(person, "✅ English")),
@@ -114,6 +117,7 @@ async def documents_parent(emulator: BotApiEmulator, user_id: int) -> None:
     assert len(steps) == STEPS_PER_PARENT
     for act, ready in steps:
         await _step(emulator, person, act, ready)
+    return person
 
 
 async def echo_person(emulator: BotApiEmulator, user_id: int) -> None:
@@ -142,13 +146,13 @@ async def measure(
             *arguments, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            await _wait_polling(emulator, process)
+            await wait_polling(emulator, process)
             await asyncio.sleep(1)
-            idle = _rss_mb(process.pid, "VmRSS")
+            idle = rss_mb(process.pid, "VmRSS")
             started = time.monotonic()
             await asyncio.gather(*(person(emulator, 10_000 + n) for n in range(people)))
             seconds = time.monotonic() - started
-            peak = _rss_mb(process.pid, "VmHWM")
+            peak = rss_mb(process.pid, "VmHWM")
         finally:
             process.terminate()
             await asyncio.wait_for(process.wait(), 30)
@@ -163,21 +167,36 @@ async def measure(
             seconds=round(seconds, 2),
             updates_per_second=round(updates / seconds, 1),
             p50_ms=round(statistics.median(latencies) * 1000, 1),
-            p99_ms=round(_percentile(latencies, 0.99), 1),
+            p99_ms=round(percentile_ms(latencies, 0.99), 1),
             peak_rss_mb=round(peak, 1),
             idle_rss_mb=round(idle, 1),
         )
 
 
-def _prepare_database(env: dict[str, str]) -> None:
+async def fresh_database(env: dict[str, str]) -> None:
+    """An empty, migrated and seeded database: a PostgreSQL one given on the command line is a
+    throwaway whose schema is dropped, so every run starts from K-000001 with an empty outbox."""
+    url = env["KOLDO_DATABASE__URL"]
+    if url.startswith("postgresql"):
+        engine = create_async_engine(url)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
     koldo = Path(sys.executable).with_name("koldo")
-    subprocess.run([str(koldo), "seed"], env=env, check=True, stdout=subprocess.DEVNULL)
+    seeding = await asyncio.create_subprocess_exec(
+        str(koldo), "seed", env=env, stdout=subprocess.DEVNULL
+    )
+    if await seeding.wait():
+        raise SystemExit("koldo seed failed")
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--parents", type=int, default=1000)
-    parser.add_argument("--database-url", help="default: a new SQLite file")
+    parser.add_argument(
+        "--database-url", help="default: a new SQLite file; a throwaway database, it is emptied"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -188,7 +207,7 @@ async def main() -> None:
             "KOLDO_TELEGRAM__POLLING_TIMEOUT": "1",
             "KOLDO_DATABASE__URL": database_url,
         }
-        _prepare_database(env)
+        await fresh_database(env)
         echo = await measure(
             "echo", [sys.executable, "-m", "bench.echo_bot"], env, args.parents, echo_person
         )

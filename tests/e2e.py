@@ -28,7 +28,8 @@ def tr(language: str, msgid: str, **params: Any) -> str:
 
 
 def trn(language: str, singular: str, plural: str, n: int, **params: Any) -> str:
-    return catalogs().gettext(singular, plural, n, locale=language).format(**params)
+    """As `tr`, choosing the plural form for `n` (available to the text as `{n}` too)."""
+    return catalogs().gettext(singular, plural, n, locale=language).format(**{"n": n, **params})
 
 
 async def onboard(parent: SimulatedPerson, language: str, *, agree: bool = True) -> None:

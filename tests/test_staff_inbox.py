@@ -10,7 +10,7 @@ import pytest
 
 from core.staff import add_staff
 from storage.models import AuditEntry, OutboxEntry, Request, RequestMessage
-from tests.e2e import fill_documents_form, onboard, rows, tr
+from tests.e2e import fill_documents_form, onboard, rows, tr, trn
 from tests.emulator import BotApiEmulator, SimulatedGroupMember, SimulatedPerson
 from tests.harness import RunningBot, bot_running, make_settings
 
@@ -310,6 +310,52 @@ async def test_bot_added_back_to_the_group_sends_what_waited_at_once(inbox, emul
     await outbox_reaches(inbox.db, all_done)
     [topic] = emulator.topics(STAFF_GROUP)
     assert topic.name.startswith("K-000001 · ")
+
+
+async def test_burst_of_requests_is_listed_in_digests_then_opened_in_order(
+    database_url, emulator, monkeypatch
+):
+    monkeypatch.setattr("bot.outbox.delivery.DIGEST_SIZE", 2)
+    emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
+    settings = make_settings(
+        database_url,
+        emulator.base_url,
+        staff={"chat_id": STAFF_GROUP, "admin_id": ADMIN},
+        outbox={"group_messages_per_minute": 600, "digest_after": 3},
+    )
+    async with bot_running(settings) as running:
+        emulator.change_bot_membership(STAFF_GROUP, member=False, by_user_id=ADMIN)
+        for number in range(4):
+            await file_request(SimulatedPerson(emulator, user_id=7360 + number), "ru")
+        back = emulator.change_bot_membership(STAFF_GROUP, member=True, by_user_id=ADMIN)
+        await emulator.settle(back, STAFF_GROUP)
+        await wait_for(emulator, STAFF_GROUP, lambda: len(emulator.topics(STAFF_GROUP)) == 4)
+        await outbox_reaches(running.db, all_done)
+
+    outside_topics = [
+        m.text for m in emulator.chat_messages(STAFF_GROUP) if m.message_thread_id is None
+    ]
+    head = trn(
+        "ru",
+        "📥 <b>{n} new request</b> is waiting; its topic opens shortly:",
+        "📥 <b>{n} new requests</b> are waiting; their topics open one by one:",
+        4,
+    )
+    assert [text.splitlines() for text in outside_topics] == [
+        [head.replace("<b>", "").replace("</b>", ""), AnyLine("• K-000001"), AnyLine("• K-000002")],
+        [AnyLine("• K-000003"), AnyLine("• K-000004")],
+    ]
+    names = [topic.name.split(" · ")[0] for topic in emulator.topics(STAFF_GROUP)]
+    assert names == ["K-000001", "K-000002", "K-000003", "K-000004"]
+
+
+class AnyLine(str):
+    """Equal to any line that starts with it (the rest of a digest line is the card's headline)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and other.startswith(str(self))
+
+    __hash__ = str.__hash__
 
 
 async def test_deleted_topic_is_opened_again_and_blocked_parent_is_shown(inbox, emulator):

@@ -34,7 +34,8 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 1024
-DIGEST_SIZE = 30
+DIGEST_SIZE = 30  # lines per digest message, well under Telegram's 4096 characters
+DIGEST_LIMIT = 600  # requests listed at once; any beyond wait for the next digest
 GONE_TOPIC = ("message thread not found", "topic_deleted", "topic_id_invalid")
 NOT_A_FORUM = "not a forum"
 MEDIA = {"photo": (SendPhoto, "photo"), "document": (SendDocument, "document"),
@@ -132,17 +133,21 @@ class Deliverer:
         so the group sees every one of them now while the topics open at Telegram's pace."""
         if delivery.payload.get("digested"):
             return []
-        waiting = await outbox.pending_cards(self.db, limit=DIGEST_SIZE - 1)
+        waiting = await outbox.pending_cards(self.db, limit=DIGEST_LIMIT)
         if len(waiting) + 1 < self.digest_after:
             return []
-        cards = [card]
+        listed: list[tuple[int | None, Card]] = [(None, card)]
         for entry in waiting:
             other = await inbox_views.card(self.db, entry.request_id or 0)
             if other is not None:
-                cards.append(other)
-        text = staff_texts.digest(self.staff_words, cards, names)
-        await self._send(chat_id, SendMessage(chat_id=chat_id, text=text))
-        await outbox.mark_digested(self.db, [entry.id for entry in waiting])
+                listed.append((entry.id, other))
+        for start in range(0, len(listed), DIGEST_SIZE):
+            part = listed[start : start + DIGEST_SIZE]
+            text = staff_texts.digest(
+                self.staff_words, [c for _id, c in part], names, total=len(listed), first=not start
+            )
+            await self._send(chat_id, SendMessage(chat_id=chat_id, text=text))
+            await outbox.mark_digested(self.db, [entry_id for entry_id, _c in part if entry_id])
         return []  # about many requests: a reply to it continues none of them
 
     async def _ensure_place(

@@ -252,14 +252,19 @@ def escalation(words: Words, item: Card) -> str:
     )
 
 
-def digest(words: Words, cards: list[Card], names: dict[str, str]) -> str:
-    head = words.say_n(
-        "📥 <b>{n} new request</b> is waiting; its topic opens shortly:",
-        "📥 <b>{n} new requests</b> are waiting; their topics open one by one:",
-        len(cards),
-    )
+def digest(
+    words: Words, cards: list[Card], names: dict[str, str], *, total: int, first: bool
+) -> str:
+    """One message of a digest: the first says how many wait, the next ones only go on listing."""
     lines = [
         ("🚨 " if card.urgent else "• ") + escape(" · ".join(_headline(words, card, names)))
         for card in cards
     ]
+    if not first:
+        return "\n".join(lines)
+    head = words.say_n(
+        "📥 <b>{n} new request</b> is waiting; its topic opens shortly:",
+        "📥 <b>{n} new requests</b> are waiting; their topics open one by one:",
+        total,
+    )
     return "\n".join([head, *lines])
