@@ -17,7 +17,8 @@ class Profiles:
     """Who each person is (language, consent): read from the database once, then from memory.
 
     A profile changes only through Koldo's own screens (language, privacy notice, /forget),
-    and those call `forget` after changing it, so the copy is never stale in this process.
+    and those hand the changed profile over (or `forget` it), so the copy is never stale in
+    this process.
     With several bot processes (Redis) another process may change it, so nothing is kept.
     """
 
@@ -33,14 +34,20 @@ class Profiles:
             self._known.move_to_end(user_id)
             return profile
         profile = await load_profile(self.db, user_id)
-        if self.keep:
-            self._known[user_id] = profile
-            if len(self._known) > self.size:
-                self._known.popitem(last=False)
+        self.remember(profile)
         return profile
 
+    def remember(self, profile: Profile) -> None:
+        """Keep the profile as it now is in the database (after a change Koldo made itself)."""
+        if not self.keep:
+            return
+        self._known[profile.user_id] = profile
+        self._known.move_to_end(profile.user_id)
+        if len(self._known) > self.size:
+            self._known.popitem(last=False)
+
     def forget(self, user_id: int) -> None:
-        """The person's language or consent changed: read it again next time."""
+        """The person's data was erased: read it again next time."""
         self._known.pop(user_id, None)
 
 

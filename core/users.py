@@ -19,7 +19,12 @@ class Profile:
     needs_notice: bool  # never answered the current notice: show it unasked
 
     def with_language(self, language: str) -> Profile:
+        """As after `choose_language`."""
         return Profile(self.user_id, language, self.consented, self.needs_notice)
+
+    def with_answer(self, granted: bool) -> Profile:
+        """As after answering the current notice (core.consent.answer_notice)."""
+        return Profile(self.user_id, self.language, consented=granted, needs_notice=False)
 
 
 async def load_profile(db: Database, user_id: int) -> Profile:

@@ -21,7 +21,8 @@ async def notice_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[s
 async def _answer(manager: DialogManager, granted: bool) -> None:
     data = manager.middleware_data
     await answer_notice(data["db"], manager.event.from_user.id, granted=granted)
-    data["profiles"].forget(manager.event.from_user.id)
+    data["profile"] = data["profile"].with_answer(granted)
+    data["profiles"].remember(data["profile"])
     then = (manager.start_data or {}).get("then")
     await manager.done({"consented": granted, "then": then})
 

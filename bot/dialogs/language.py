@@ -34,10 +34,10 @@ async def on_language(
         return
     data = manager.middleware_data
     await choose_language(data["db"], manager.event.from_user.id, item)
-    data["profiles"].forget(manager.event.from_user.id)
     # The rest of this update already speaks the new language.
     data["i18n"].current_locale = item
     data["profile"] = data["profile"].with_language(item)
+    data["profiles"].remember(data["profile"])
     start_data = manager.start_data or {}
     if start_data.get("then") == ONBOARDING:
         await manager.start(MenuSG.main, mode=StartMode.RESET_STACK)
