@@ -4,12 +4,16 @@ With the embedded defaults there is no Redis, yet a parent half-way through a fo
 where they left it after the bot restarts; so conversation state (aiogram's and aiogram-dialog's
 stacks and contexts) lives in the `fsm_records` table.
 
-aiogram-dialog reads and writes this state several times for every update, which would make it
-the busiest thing in the database. So reads come from a bounded in-process cache, and writes go
-to the cache at once and to the table in batches a few milliseconds later (and on shutdown).
-Both are correct because with this storage one process owns the table; several bot processes
-must share Redis instead. A crash (not a restart) can lose the last few milliseconds of state:
-the parent then sees their previous screen again, never a broken one.
+aiogram-dialog reads and writes this state several times for every update, which would make it the
+busiest thing in the database. So reads come from a bounded in-process cache, and writes go to the
+cache at once and to the table in batches a few milliseconds later (and on shutdown). The table
+holds a few rows per person (their dialog stack and open screens), so on first use the whole of it
+is read into the cache when it fits in half of it: from then on a key missing from the cache is
+known not to exist (aiogram-dialog asks for many keys that were never written) and the database is
+not asked at all, until the cache overflows. All this is correct because with this storage one
+process owns the table; several bot processes must share Redis instead. A crash (not a restart) can
+lose the last few milliseconds of state: the parent then sees their previous screen again, never a
+broken one.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -58,14 +62,49 @@ class SqlStorage(BaseStorage):
         self._flush_delay = flush_delay
         self._flusher: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
+        # Whether the cache holds every row: None until the first miss tries to make it so.
+        self._complete: bool | None = None
+        self._evictions = 0
+        self._warm_lock = asyncio.Lock()
 
-    async def _load(self, key: str) -> str | None:
+    def _known(self, key: str) -> tuple[bool, str | None]:
         for pending in (self._dirty, self._writing):
             if key in pending:
-                return pending[key]
+                return True, pending[key]
         if key in self._cache:
             self._cache.move_to_end(key)
-            return self._cache[key]
+            return True, self._cache[key]
+        return False, None
+
+    async def _warm(self) -> None:
+        """Read the whole table into the cache if it fits; values written meanwhile are newer
+        and win. Any eviction (now or later) makes the cache incomplete again."""
+        async with self._warm_lock:
+            if self._complete is not None:
+                return
+            evictions = self._evictions
+            async with self._sessions() as session:
+                rows = await session.scalar(select(func.count()).select_from(FsmRecord))
+                if (rows or 0) > self._cache_size // 2:
+                    self._complete = False
+                    return
+                stored = (await session.execute(select(FsmRecord.key, FsmRecord.value))).all()
+            for key, value in stored:
+                if not self._known(key)[0]:
+                    self._remember(key, value)
+            self._complete = self._evictions == evictions
+
+    async def _load(self, key: str) -> str | None:
+        known, value = self._known(key)
+        if known:
+            return value
+        if self._complete is None:
+            await self._warm()
+            known, value = self._known(key)
+            if known:
+                return value
+        if self._complete:
+            return None
         async with self._sessions() as session:
             value = await session.scalar(select(FsmRecord.value).where(FsmRecord.key == key))
         # A write (or another read) may have landed while we waited; it is at least as new.
@@ -80,6 +119,9 @@ class SqlStorage(BaseStorage):
         self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+            self._evictions += 1
+            if self._complete:
+                self._complete = False
 
     def _save(self, key: str, value: str | None) -> None:
         self._remember(key, value)

@@ -1,0 +1,60 @@
+"""Conversation state in the database: what one process wrote, the next one finds, whether its
+cache holds the whole table (no reads for unknown keys) or overflows (it reads the table)."""
+
+from __future__ import annotations
+
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import event
+
+from storage.database import Database
+from storage.fsm import SqlStorage
+
+
+def key(user_id: int, destiny: str = "default") -> StorageKey:
+    return StorageKey(bot_id=1, chat_id=user_id, user_id=user_id, destiny=destiny)
+
+
+def count_selects(db: Database) -> list[str]:
+    seen: list[str] = []
+
+    def before(_conn, _cursor, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", before)
+    return seen
+
+
+async def test_state_survives_a_new_process_and_unknown_keys_cost_no_reads(db: Database):
+    first = SqlStorage(db.engine)
+    await first.set_state(key(1), "Form:story")
+    await first.set_data(key(1), {"age": 9, "story": "<b>lost</b>"})
+    await first.set_data(key(2), {"gone": True})
+    await first.set_data(key(2), {})  # emptied: the row is deleted
+    await first.close()
+
+    second = SqlStorage(db.engine)
+    selects = count_selects(db)
+    assert await second.get_state(key(1)) == "Form:story"
+    assert await second.get_data(key(1)) == {"age": 9, "story": "<b>lost</b>"}
+    assert await second.get_data(key(2)) == {}
+    for user_id in range(100, 120):
+        assert await second.get_data(key(user_id, "dialog")) == {}
+    assert len(selects) == 2  # the table was read once (count, rows), then never again
+    await second.close()
+
+
+async def test_overflowing_cache_reads_the_table(db: Database):
+    first = SqlStorage(db.engine)
+    for user_id in range(1, 11):
+        await first.set_state(key(user_id), f"S:{user_id}")
+    await first.close()
+
+    small = SqlStorage(db.engine, cache_size=8)  # ten rows do not fit in half of it
+    selects = count_selects(db)
+    assert [await small.get_state(key(user_id)) for user_id in range(1, 11)] == [
+        f"S:{user_id}" for user_id in range(1, 11)
+    ]
+    assert await small.get_state(key(99)) is None
+    assert len(selects) == 1 + 11  # the count, then one read per key
+    await small.close()
