@@ -3,6 +3,7 @@ programmes), loaded from the reviewed file `data/reference.toml`."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import tomllib
 from dataclasses import dataclass
@@ -140,16 +141,24 @@ class ReferenceCache:
         self.ttl = ttl
         self._settlements: tuple[float, list[SettlementInfo]] | None = None
         self._public: tuple[float, PublicInfo] | None = None
+        # One read at a time: a burst of parents reaching the same screen shares it.
+        self._lock = asyncio.Lock()
 
     async def settlements(self) -> list[SettlementInfo]:
-        if self._settlements is None or self._expired(self._settlements[0]):
-            self._settlements = (time.monotonic(), await settlements(self.db))
+        if self._stale(self._settlements):
+            async with self._lock:
+                if self._stale(self._settlements):
+                    self._settlements = (time.monotonic(), await settlements(self.db))
+        assert self._settlements is not None
         return self._settlements[1]
 
     async def public_info(self) -> PublicInfo:
-        if self._public is None or self._expired(self._public[0]):
-            self._public = (time.monotonic(), await public_info(self.db))
+        if self._stale(self._public):
+            async with self._lock:
+                if self._stale(self._public):
+                    self._public = (time.monotonic(), await public_info(self.db))
+        assert self._public is not None
         return self._public[1]
 
-    def _expired(self, loaded_at: float) -> bool:
-        return time.monotonic() - loaded_at > self.ttl
+    def _stale(self, cached: tuple[float, object] | None) -> bool:
+        return cached is None or time.monotonic() - cached[0] > self.ttl
