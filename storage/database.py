@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
 from storage.repositories import Repositories
 from storage.repositories.outbox import OUTBOX_WRITTEN
 
@@ -42,13 +43,19 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create the async engine for `url` with per-backend settings."""
     if is_sqlite(url):
         # One connection for a file: SQLite has one writer anyway, and a single connection makes
-        # transactions queue in-process instead of failing with "database is locked".
-        file_backed = make_url(url).database not in (None, "", ":memory:")
-        # Under a burst the queue can be long; waiting is better than failing the update.
-        pool: dict[str, int] = (
-            {"pool_size": 1, "max_overflow": 0, "pool_timeout": 300} if file_backed else {}
-        )
-        engine = create_async_engine(url, echo=echo, **pool)
+        # transactions queue in-process instead of failing with "database is locked". Waiting
+        # is better than failing the update, and without a timeout SQLAlchemy takes a free
+        # connection without a turn of the event loop (see storage.sqlite_driver).
+        path = make_url(url).database
+        options: dict[str, Any] = {}
+        if path not in (None, "", ":memory:"):
+            options = {
+                "pool_size": 1,
+                "max_overflow": 0,
+                "pool_timeout": None,
+                "async_creator": lambda: sqlite_driver.connect(path),
+            }
+        engine = create_async_engine(url, echo=echo, **options)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -70,8 +77,18 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
-        async with self.sessions.begin() as session:
+        # Not `sessions.begin()`: its exit runs commit and close in tasks of their own, three
+        # turns of the event loop each with the connection held; ending the session here in
+        # the caller's task keeps a SQLite transaction within one turn.
+        session = self.sessions()
+        try:
             yield Repositories(session)
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+        finally:
+            await session.close()
         if session.info.pop(OUTBOX_WRITTEN, False):
             for listener in self.outbox_listeners:
                 listener()
