@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import text
 
+import bot  # noqa: F401  (before aiogram: lazy models, as in `koldo`; see bot.lazy_models)
 from core import reference
 from storage.database import Database
 from storage.migrate import upgrade
