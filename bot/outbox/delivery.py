@@ -129,14 +129,15 @@ class Deliverer:
     async def _digest(
         self, chat_id: int, delivery: Delivery, card: Card, names: dict[str, str]
     ) -> list[tuple[int, int]]:
-        """When many new requests wait for their topics, list them all in one message first,
-        so the group sees every one of them now while the topics open at Telegram's pace."""
-        if delivery.payload.get("digested"):
-            return []
+        """When many new requests wait for their topics and no digest has listed them yet, list
+        them all first, so the group sees every one of them now while the topics open at
+        Telegram's pace. Checked before each new card, so requests that keep arriving during a
+        long queue get their own digest instead of waiting for their turn."""
         waiting = await outbox.pending_cards(self.db, limit=DIGEST_LIMIT)
-        if len(waiting) + 1 < self.digest_after:
+        this_one = not delivery.payload.get("digested")
+        if this_one + len(waiting) < self.digest_after:
             return []
-        listed: list[tuple[int | None, Card]] = [(None, card)]
+        listed = [(delivery.id, card)] if this_one else []
         for entry in waiting:
             other = await inbox_views.card(self.db, entry.request_id or 0)
             if other is not None:
@@ -147,7 +148,7 @@ class Deliverer:
                 self.staff_words, [c for _id, c in part], names, total=len(listed), first=not start
             )
             await self._send(chat_id, SendMessage(chat_id=chat_id, text=text))
-            await outbox.mark_digested(self.db, [entry_id for entry_id, _c in part if entry_id])
+            await outbox.mark_digested(self.db, [entry_id for entry_id, _c in part])
         return []  # about many requests: a reply to it continues none of them
 
     async def _ensure_place(
