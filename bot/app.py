@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, methods, types
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 from aiogram_dialog import DIALOG_EVENT_NAME, setup_dialogs
 
-from bot.client_middlewares import ResponseModelPin, RetryMiddleware
+from bot import lazy_models
+from bot.api_session import KoldoSession
 from bot.config import Settings
 from bot.conversations import Conversations
 from bot.dialog_ids import install_unique_intent_ids
@@ -48,6 +47,20 @@ COMMANDS = {
 }
 
 
+# What every update and screen needs (the rest of aiogram's models are built when first met).
+EVERY_UPDATE_NEEDS = (
+    types.Update,
+    types.Message,
+    types.CallbackQuery,
+    methods.GetUpdates,
+    methods.SendMessage,
+    methods.EditMessageText,
+    methods.EditMessageReplyMarkup,
+    methods.AnswerCallbackQuery,
+    methods.DeleteMessage,
+)
+
+
 @dataclass
 class Koldo:
     """Everything one running bot needs, built once from the settings."""
@@ -77,6 +90,7 @@ def build_koldo(settings: Settings) -> Koldo:
 def build_dispatcher(koldo: Koldo) -> Dispatcher:
     """The whole update pipeline; makes no network calls, so tests can reuse it."""
     install_unique_intent_ids()
+    lazy_models.build(*EVERY_UPDATE_NEEDS)
     profiles = Profiles(koldo.db, keep=koldo.settings.redis.url is None)
     dp = Dispatcher(
         storage=koldo.conversations.storage,
@@ -158,12 +172,9 @@ async def _stop_outbox(dispatcher: Dispatcher) -> None:
 def build_bot(settings: Settings) -> Bot:
     if settings.telegram.token is None:
         raise ValueError("KOLDO_TELEGRAM__TOKEN is required")
-    session = AiohttpSession(
-        api=TelegramAPIServer.from_base(settings.telegram.api_base_url),
-        timeout=settings.telegram.request_timeout,
+    session = KoldoSession(
+        settings.telegram.api_base_url, timeout=settings.telegram.request_timeout
     )
-    session.middleware(ResponseModelPin())
-    session.middleware(RetryMiddleware())
     return Bot(
         token=settings.telegram.token.get_secret_value(),
         session=session,

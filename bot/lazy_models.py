@@ -40,3 +40,10 @@ def _model_rebuild(cls: type[BaseModel], *args: Any, **kwargs: Any) -> bool | No
             _namespace = given  # the end of aiogram.types, asking for every type: stay deferred
             return None
     return _original(cls, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+def build(*models: type[BaseModel]) -> None:
+    """Build these now, at start-up, so the first updates do not pay for them."""
+    for model in models:
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
