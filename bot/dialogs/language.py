@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.types import CallbackQuery
-from aiogram_dialog import Dialog, DialogManager, StartMode, Window
+from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Column
 
 from bot.dialogs.states import ConsentSG, LanguageSG, MenuSG
@@ -40,9 +40,14 @@ async def on_language(
     data["profiles"].remember(data["profile"])
     start_data = manager.start_data or {}
     if start_data.get("then") == ONBOARDING:
-        await manager.start(MenuSG.main, mode=StartMode.RESET_STACK)
         if data["profile"].needs_notice:
-            await manager.start(ConsentSG.notice)
+            # The menu waits under the notice; drawing it first would cost a screen nobody sees.
+            await manager.start(
+                MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.NO_UPDATE
+            )
+            await manager.start(ConsentSG.notice, show_mode=ShowMode.AUTO)
+        else:
+            await manager.start(MenuSG.main, mode=StartMode.RESET_STACK)
     else:
         await manager.done()
 
