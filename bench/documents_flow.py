@@ -22,7 +22,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -173,6 +174,30 @@ async def measure(
         )
 
 
+def arguments(doc: str | None, *, parents: int) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--parents", type=int, default=parents)
+    parser.add_argument(
+        "--database-url", help="default: a new SQLite file; a throwaway database, it is emptied"
+    )
+    return parser
+
+
+@asynccontextmanager
+async def koldo_environment(database_url: str | None) -> AsyncIterator[dict[str, str]]:
+    """The environment Koldo runs in: the test token, short polls, and a fresh database (a new
+    SQLite file unless a URL is given)."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("KOLDO_")},
+            "KOLDO_TELEGRAM__TOKEN": TEST_TOKEN,
+            "KOLDO_TELEGRAM__POLLING_TIMEOUT": "1",
+            "KOLDO_DATABASE__URL": database_url or f"sqlite+aiosqlite:///{folder}/bench.sqlite3",
+        }
+        await fresh_database(env)
+        yield env
+
+
 async def fresh_database(env: dict[str, str]) -> None:
     """An empty, migrated and seeded database: a PostgreSQL one given on the command line is a
     throwaway whose schema is dropped, so every run starts from K-000001 with an empty outbox."""
@@ -192,22 +217,8 @@ async def fresh_database(env: dict[str, str]) -> None:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parents", type=int, default=1000)
-    parser.add_argument(
-        "--database-url", help="default: a new SQLite file; a throwaway database, it is emptied"
-    )
-    args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as folder:
-        database_url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("KOLDO_")},
-            "KOLDO_TELEGRAM__TOKEN": TEST_TOKEN,
-            "KOLDO_TELEGRAM__POLLING_TIMEOUT": "1",
-            "KOLDO_DATABASE__URL": database_url,
-        }
-        await fresh_database(env)
+    args = arguments(__doc__, parents=1000).parse_args()
+    async with koldo_environment(args.database_url) as env:
         echo = await measure(
             "echo", [sys.executable, "-m", "bench.echo_bot"], env, args.parents, echo_person
         )

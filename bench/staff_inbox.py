@@ -15,28 +15,25 @@ limit, 20, by default; a large value shows what Koldo itself can do). A measurem
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
 import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench.documents_flow import (
+    arguments,
     documents_parent,
-    fresh_database,
+    koldo_environment,
     percentile_ms,
     rss_mb,
     wait_polling,
 )
 from tests.emulator import BotApiEmulator
-from tests.harness import TEST_TOKEN
 
 STAFF_GROUP = -1001000000001
 ADMIN = 900_000
@@ -156,23 +153,10 @@ async def measure(env: dict[str, str], parents: int, group_per_minute: int) -> F
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parents", type=int, default=200)
-    parser.add_argument(
-        "--database-url", help="default: a new SQLite file; a throwaway database, it is emptied"
-    )
+    parser = arguments(__doc__, parents=200)
     parser.add_argument("--group-per-minute", type=int, default=20)
     args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as folder:
-        database_url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("KOLDO_")},
-            "KOLDO_TELEGRAM__TOKEN": TEST_TOKEN,
-            "KOLDO_TELEGRAM__POLLING_TIMEOUT": "1",
-            "KOLDO_DATABASE__URL": database_url,
-        }
-        await fresh_database(env)
+    async with koldo_environment(args.database_url) as env:
         figures = await measure(env, args.parents, args.group_per_minute)
 
     for name, value in asdict(figures).items():
