@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from bot.dialogs.language import ONBOARDING
 from bot.dialogs.states import ConsentSG, ForgetSG, LanguageSG, MenuSG
+from bot.filters import InPrivateChat
 from core.users import Profile
 
 
@@ -53,7 +54,7 @@ async def on_forget(message: Message, dialog_manager: DialogManager, profile: Pr
 
 def build_router() -> Router:
     router = Router(name="parent-commands")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(InPrivateChat())
     router.message.register(on_start, CommandStart())
     router.message.register(on_cancel, Command("cancel"))
     router.message.register(on_language, Command("language"))

@@ -4,10 +4,11 @@ belongs to nothing is answered, so the phone stops spinning."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager, ShowMode
 
+from bot.filters import InPrivateChat
 from bot.handlers.commands import show_home
 from bot.i18n import gettext_
 from core.users import Profile
@@ -26,7 +27,7 @@ async def on_unknown_button(callback: CallbackQuery) -> None:
 
 def build_router() -> Router:
     router = Router(name="fallback")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(InPrivateChat())
     router.message.register(on_any_message)
     router.callback_query.register(on_unknown_button)
     return router

@@ -3,11 +3,12 @@ resolved one. Both work outside any flow, straight from the message that asked."
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.content import content_of, source_key
 from bot.dialogs.problems import problem_text
+from bot.filters import InPrivateChat
 from bot.i18n import gettext_
 from bot.outbox.parent_texts import SatisfactionAnswer
 from bot.widgets import escape
@@ -89,7 +90,7 @@ async def on_satisfaction(
 
 def build_router() -> Router:
     router = Router(name="parent-replies")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(InPrivateChat())
     router.message.register(on_reply, replied_request)
     router.callback_query.register(on_satisfaction, SatisfactionAnswer.filter())
     return router

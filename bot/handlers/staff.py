@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.enums import ChatMemberStatus
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
@@ -18,6 +18,7 @@ from babel.dates import format_timedelta
 
 from bot.config import Settings
 from bot.content import content_of, source_key
+from bot.filters import InChat
 from bot.i18n import N_, current_i18n
 from bot.outbox import staff_texts
 from bot.outbox.words import Words
@@ -331,9 +332,10 @@ def build_router(staff_chat_id: int | None) -> Router:
     router = Router(name="staff")
     if staff_chat_id is None:
         return router
-    router.message.filter(F.chat.id == staff_chat_id)
-    router.callback_query.filter(F.message.chat.id == staff_chat_id)
-    router.my_chat_member.filter(F.chat.id == staff_chat_id)
+    in_staff_group = InChat(staff_chat_id)
+    router.message.filter(in_staff_group)
+    router.callback_query.filter(in_staff_group)
+    router.my_chat_member.filter(in_staff_group)
     router.my_chat_member.register(on_bot_membership)
     router.callback_query.register(on_card_button, staff_texts.CardAction.filter())
     router.callback_query.register(on_other_button)
