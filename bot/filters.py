@@ -8,7 +8,7 @@ chat filters are checked for nearly every update, so they are plain async filter
 from __future__ import annotations
 
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Chat, TelegramObject
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
 
 
 def _chat_of(event: TelegramObject) -> Chat | None:
@@ -34,3 +34,14 @@ class InPrivateChat(Filter):
     async def __call__(self, event: TelegramObject) -> bool:
         chat = _chat_of(event)
         return chat is not None and chat.type == "private"
+
+
+class ContentIs(Filter):
+    """Messages of these kinds (text, photo, …); for aiogram-dialog's MessageInput, whose own
+    `content_types` check is a magic filter and so a thread hop per message."""
+
+    def __init__(self, *kinds: str) -> None:
+        self.kinds = frozenset(kinds)
+
+    async def __call__(self, message: Message) -> bool:
+        return message.content_type in self.kinds

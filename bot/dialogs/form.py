@@ -26,6 +26,7 @@ from bot.dialogs import labels
 from bot.dialogs.info import urgent_numbers_html
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
 from bot.dialogs.states import FormSG
+from bot.filters import ContentIs
 from bot.i18n import format_number, gettext_, pick
 from bot.widgets import TP, B, Safe, T, choices, escape
 from core.errors import CoreError, InvalidInput
@@ -491,7 +492,7 @@ def form_dialog() -> Dialog:
             FormSG.child_age,
             T("🧒 How old is the child?\nSend a number, for example 9."),
             NAVIGATION,
-            MessageInput(on_age, content_types=ContentType.TEXT),
+            MessageInput(on_age, filter=ContentIs(ContentType.TEXT)),
             WRONG_CONTENT,
         ),
         question(
@@ -508,7 +509,7 @@ def form_dialog() -> Dialog:
                 width=4,
             ),
             NAVIGATION,
-            MessageInput(on_grade_text, content_types=ContentType.TEXT),
+            MessageInput(on_grade_text, filter=ContentIs(ContentType.TEXT)),
             WRONG_CONTENT,
             getter=grades_getter,
         ),
@@ -528,7 +529,7 @@ def form_dialog() -> Dialog:
             FormSG.settlement_other,
             T("✏️ Write the name of your settlement or street."),
             NAVIGATION,
-            MessageInput(on_settlement_name, content_types=ContentType.TEXT),
+            MessageInput(on_settlement_name, filter=ContentIs(ContentType.TEXT)),
             WRONG_CONTENT,
         ),
         choice_question(
@@ -571,12 +572,9 @@ def form_dialog() -> Dialog:
             NAVIGATION,
             MessageInput(
                 on_story_part,
-                content_types=[
-                    ContentType.TEXT,
-                    ContentType.PHOTO,
-                    ContentType.DOCUMENT,
-                    ContentType.VOICE,
-                ],
+                filter=ContentIs(
+                    ContentType.TEXT, ContentType.PHOTO, ContentType.DOCUMENT, ContentType.VOICE
+                ),
             ),
             MessageInput(on_story_unsupported, content_types=ContentType.ANY),
             getter=story_getter,
@@ -589,8 +587,8 @@ def form_dialog() -> Dialog:
             ),
             RequestContact(B("📱 Share my number")),
             NAVIGATION,
-            MessageInput(on_contact, content_types=ContentType.CONTACT),
-            MessageInput(on_phone_text, content_types=ContentType.TEXT),
+            MessageInput(on_contact, filter=ContentIs(ContentType.CONTACT)),
+            MessageInput(on_phone_text, filter=ContentIs(ContentType.TEXT)),
             WRONG_CONTENT,
             markup_factory=ReplyKeyboardFactory(resize_keyboard=True, one_time_keyboard=False),
         ),

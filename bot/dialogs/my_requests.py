@@ -19,6 +19,7 @@ from bot.content import content_of, source_key
 from bot.dialogs import labels
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
 from bot.dialogs.states import MyRequestsSG
+from bot.filters import ContentIs
 from bot.i18n import N_, format_day, format_moment, gettext_
 from bot.widgets import B, Safe, T, choices, escape
 from core.errors import CoreError
@@ -210,12 +211,9 @@ def my_requests_dialog() -> Dialog:
             TO_DETAILS,
             MessageInput(
                 on_message,
-                content_types=[
-                    ContentType.TEXT,
-                    ContentType.PHOTO,
-                    ContentType.DOCUMENT,
-                    ContentType.VOICE,
-                ],
+                filter=ContentIs(
+                    ContentType.TEXT, ContentType.PHOTO, ContentType.DOCUMENT, ContentType.VOICE
+                ),
             ),
             MessageInput(on_unsupported, content_types=ContentType.ANY),
             state=MyRequestsSG.add_message,
