@@ -95,11 +95,15 @@ async def test_request_travels_between_parent_and_staff(inbox, emulator, languag
 
     # Take: the card names who took it, the parent hears in their language.
     await admin.press_on(card.message_id, TAKE)
-    taken = tr(
-        language,
-        "🔧 <b>{reference}</b>: a CPC specialist is working on your request.",
-        reference="K-000001",
-    ).replace("<b>", "").replace("</b>", "")
+    taken = (
+        tr(
+            language,
+            "🔧 <b>{reference}</b>: a CPC specialist is working on your request.",
+            reference="K-000001",
+        )
+        .replace("<b>", "")
+        .replace("</b>", "")
+    )
     await wait_for(emulator, parent.chat_id, lambda: parent.screen().text == taken)
     [request] = await rows(inbox.db, Request)
     assert (request.status, request.assignee_id) == ("in_progress", ADMIN)
