@@ -28,9 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
-
+from storage.migrate import drop_everything
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.harness import TEST_TOKEN
 
@@ -204,11 +202,7 @@ async def fresh_database(env: dict[str, str]) -> None:
     throwaway whose schema is dropped, so every run starts from K-000001 with an empty outbox."""
     url = env["KOLDO_DATABASE__URL"]
     if url.startswith("postgresql"):
-        engine = create_async_engine(url)
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
+        await drop_everything(url)
     koldo = Path(sys.executable).with_name("koldo")
     seeding = await asyncio.create_subprocess_exec(
         str(koldo), "seed", env=env, stdout=subprocess.DEVNULL

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
+
+from storage.database import Database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -25,3 +28,15 @@ def upgrade_sync(url: str, revision: str = "head") -> None:
 async def upgrade(url: str, revision: str = "head") -> None:
     """Alembic's env runs its own event loop, so it gets a thread of its own."""
     await asyncio.to_thread(upgrade_sync, url, revision)
+
+
+async def drop_everything(url: str) -> None:
+    """Empty a throwaway PostgreSQL database (the tests' and benchmarks'): drop and recreate its
+    `public` schema, tables, sequences and Alembic's version table with it."""
+    db = Database.from_url(url)
+    try:
+        async with db.engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await db.dispose()

@@ -17,7 +17,7 @@ from sqlalchemy import text
 import bot  # noqa: F401  (before aiogram: lazy models, as in `koldo`; see bot.lazy_models)
 from core import reference
 from storage.database import Database
-from storage.migrate import upgrade
+from storage.migrate import drop_everything, upgrade
 from tests.emulator import BotApiEmulator
 from tests.harness import REFERENCE_FILE, RunningBot, bot_running, make_settings
 
@@ -69,16 +69,6 @@ async def _postgres_reachable() -> str | None:
     return None
 
 
-async def _reset_postgres_schema() -> None:
-    db = Database.from_url(POSTGRES_URL)
-    try:
-        async with db.engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await db.dispose()
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, seeded SQLite file, copied for each test (migrating once keeps tests fast)."""
@@ -96,7 +86,7 @@ def postgres_ready() -> str:
         if REQUIRE_POSTGRES:
             pytest.fail(message + " but KOLDO_REQUIRE_POSTGRES=1", pytrace=False)
         pytest.skip(message + "; set KOLDO_TEST_POSTGRES_URL to run these tests")
-    run_sync(_reset_postgres_schema())
+    run_sync(drop_everything(POSTGRES_URL))
     run_sync(_migrate_and_seed(POSTGRES_URL))
     return POSTGRES_URL
 
