@@ -201,32 +201,30 @@ async def retry_later(db: Database, entry_id: int, *, delay: timedelta, error: s
 async def give_up(db: Database, entry_id: int, *, error: str) -> None:
     """The entry can never be delivered (e.g. the parent blocked the bot): say so where staff
     will see it, and let the chat's queue move on."""
-    now = utcnow()
-    async with db.transaction() as repos:
-        entry = await repos.outbox.get(entry_id)
-        if entry is None:
-            return
-        entry.state = FAILED
-        entry.error = error[:255]
-        entry.sent_at = now
-        await _after_delivery(repos, entry, delivered=False, error=error, now=now)
+    await _finish(db, entry_id, error=error, message_ids=[])
 
 
 async def mark_sent(db: Database, entry_id: int, *, message_ids: list[tuple[int, int]]) -> None:
     """Bookkeeping right after Telegram accepted the entry: remember which messages belong
     to the request, so a reply to any of them continues it."""
+    await _finish(db, entry_id, error=None, message_ids=message_ids)
+
+
+async def _finish(
+    db: Database, entry_id: int, *, error: str | None, message_ids: list[tuple[int, int]]
+) -> None:
     now = utcnow()
     async with db.transaction() as repos:
         entry = await repos.outbox.get(entry_id)
         if entry is None:
             return
-        entry.state = SENT
+        entry.state = SENT if error is None else FAILED
+        entry.error = None if error is None else error[:255]
         entry.sent_at = now
-        entry.error = None
         if entry.request_id is not None:
             for chat_id, message_id in message_ids:
                 await repos.outbox.link(chat_id, message_id, entry.request_id)
-        await _after_delivery(repos, entry, delivered=True, error=None, now=now)
+        await _after_delivery(repos, entry, delivered=error is None, error=error, now=now)
 
 
 async def _after_delivery(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import tomllib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,26 +140,23 @@ class ReferenceCache:
     def __init__(self, db: Database, *, ttl: float = 60.0) -> None:
         self.db = db
         self.ttl = ttl
-        self._settlements: tuple[float, list[SettlementInfo]] | None = None
-        self._public: tuple[float, PublicInfo] | None = None
+        self._copies: dict[Callable[[Database], Awaitable[Any]], tuple[float, Any]] = {}
         # One read at a time: a burst of parents reaching the same screen shares it.
         self._lock = asyncio.Lock()
 
     async def settlements(self) -> list[SettlementInfo]:
-        if self._stale(self._settlements):
-            async with self._lock:
-                if self._stale(self._settlements):
-                    self._settlements = (time.monotonic(), await settlements(self.db))
-        assert self._settlements is not None
-        return self._settlements[1]
+        return await self._copy_of(settlements)  # type: ignore[no-any-return]
 
     async def public_info(self) -> PublicInfo:
-        if self._stale(self._public):
-            async with self._lock:
-                if self._stale(self._public):
-                    self._public = (time.monotonic(), await public_info(self.db))
-        assert self._public is not None
-        return self._public[1]
+        return await self._copy_of(public_info)  # type: ignore[no-any-return]
 
-    def _stale(self, cached: tuple[float, object] | None) -> bool:
-        return cached is None or time.monotonic() - cached[0] > self.ttl
+    async def _copy_of(self, read: Callable[[Database], Awaitable[Any]]) -> Any:
+        if self._stale(read):
+            async with self._lock:
+                if self._stale(read):
+                    self._copies[read] = (time.monotonic(), await read(self.db))
+        return self._copies[read][1]
+
+    def _stale(self, read: Callable[[Database], Awaitable[Any]]) -> bool:
+        copy = self._copies.get(read)
+        return copy is None or time.monotonic() - copy[0] > self.ttl
