@@ -11,7 +11,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 from aiogram_dialog import DIALOG_EVENT_NAME, setup_dialogs
 
-from bot import lazy_models
+from bot import gc_tuning, lazy_models
 from bot.api_session import KoldoSession
 from bot.config import Settings
 from bot.conversations import Conversations
@@ -200,6 +200,7 @@ async def run_polling(koldo: Koldo, bot: Bot) -> None:
     await bot.delete_webhook(drop_pending_updates=False)
     await publish_commands(bot, koldo.i18n)
     scheduler.start()
+    gc_tuning.settle_after_start_up()
     try:
         await dp.start_polling(
             bot,
