@@ -11,7 +11,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 from aiogram_dialog import DIALOG_EVENT_NAME, setup_dialogs
 
-from bot import gc_tuning, lazy_models
+from bot import gc_tuning, lazy_models, lean_models
 from bot.api_session import KoldoSession
 from bot.config import Settings
 from bot.conversations import Conversations
@@ -90,6 +90,7 @@ def build_koldo(settings: Settings) -> Koldo:
 def build_dispatcher(koldo: Koldo) -> Dispatcher:
     """The whole update pipeline; makes no network calls, so tests can reuse it."""
     install_unique_intent_ids()
+    lean_models.install()
     lazy_models.build(*EVERY_UPDATE_NEEDS)
     profiles = Profiles(koldo.db, keep=koldo.settings.redis.url is None)
     dp = Dispatcher(
