@@ -23,8 +23,7 @@ async def answer_notice(db: Database, user_id: int, *, granted: bool) -> None:
     """Store the person's answer to the current notice (agree or not now), with its time."""
     now = utcnow()
     async with db.transaction() as repos:
-        user = await repos.users.ensure(user_id, now=now)
-        user.notice_version, user.notice_granted = NOTICE_VERSION, granted
+        await repos.users.answer_notice(user_id, NOTICE_VERSION, granted, now=now)
         repos.users.add_consent(
             Consent(
                 user_id=user_id,

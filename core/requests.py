@@ -194,7 +194,7 @@ async def file_request(
     async with db.transaction() as repos:
         if not await has_current_consent(repos, user_id):
             raise ConsentRequired()
-        await repos.users.ensure(user_id, now=now)
+        await repos.users.seen(user_id, now=now)
         if (
             answers.settlement_code != OTHER_SETTLEMENT
             and await repos.reference.get(Settlement, answers.settlement_code or "") is None

@@ -46,5 +46,4 @@ async def choose_language(db: Database, user_id: int, language: str) -> None:
     if language not in SUPPORTED_LANGUAGES:
         raise InvalidInput("unknown_language")
     async with db.transaction() as repos:
-        user = await repos.users.ensure(user_id, now=utcnow())
-        user.language = language
+        await repos.users.choose_language(user_id, language, now=utcnow())

@@ -29,11 +29,10 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from storage.models import FsmRecord
+from storage.upsert import upsert
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +47,7 @@ class SqlStorage(BaseStorage):
         self, engine: AsyncEngine, *, cache_size: int = 50_000, flush_delay: float = 0.02
     ) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(FsmRecord)
-        self._upsert = statement.on_conflict_do_update(
-            index_elements=[FsmRecord.key], set_={"value": statement.excluded.value}
-        )
+        self._upsert = upsert(engine.dialect.name, FsmRecord, FsmRecord.key)
         self._keys = DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
         # Values are text (a state name, or data as JSON) so callers always get a fresh copy.
         self._cache: OrderedDict[str, str | None] = OrderedDict()

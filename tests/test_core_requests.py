@@ -71,6 +71,21 @@ async def test_profile_of_a_newcomer_and_after_consent(db):
     assert (await load_profile(db, PARENT)).consented
 
 
+async def test_a_person_is_one_row_that_keeps_when_they_came_and_moves_when_last_seen(db, keywords):
+    await consenting_parent(db)
+    await choose_language(db, PARENT, "en")  # changing the language keeps the consent
+    [person] = await rows(db, User)
+    assert (person.language, person.notice_version, person.notice_granted) == (
+        "en",
+        NOTICE_VERSION,
+        True,
+    )
+    await file_request(db, user_id=PARENT, answers=documents(), language="en", keywords=keywords)
+    [later] = await rows(db, User)
+    assert later.created_at == person.created_at and later.last_seen_at > person.last_seen_at
+    assert (later.language, later.notice_granted) == ("en", True)
+
+
 async def test_an_older_notice_version_asks_again(db):
     await consenting_parent(db)
     async with db.transaction() as repos:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Consent, User
+from storage.upsert import upsert
 
 
 class UserRepository:
@@ -17,16 +19,26 @@ class UserRepository:
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
-    async def ensure(self, user_id: int, *, now: datetime) -> User:
-        """The person's row, created on first need, with `last_seen_at` moved to `now`."""
-        user = await self.session.get(User, user_id)
-        if user is None:
-            user = User(id=user_id, notice_granted=False, created_at=now, last_seen_at=now)
-            self.session.add(user)
-            await self.session.flush()
-        else:
-            user.last_seen_at = now
-        return user
+    async def choose_language(self, user_id: int, language: str, *, now: datetime) -> None:
+        await self._save(user_id, now, {"language": language})
+
+    async def answer_notice(
+        self, user_id: int, version: int, granted: bool, *, now: datetime
+    ) -> None:
+        """Keep the latest answer on the person's row (the `consents` rows keep all of them)."""
+        await self._save(user_id, now, {"notice_version": version, "notice_granted": granted})
+
+    async def seen(self, user_id: int, *, now: datetime) -> None:
+        await self._save(user_id, now, {})
+
+    async def _save(self, user_id: int, now: datetime, changes: dict[str, Any]) -> None:
+        """Write the changes to the person's row, created on first need, with `last_seen_at`
+        moved to `now`: one statement, where reading the row first took two or three."""
+        changes = {**changes, "last_seen_at": now}
+        statement = upsert(self.session.bind.dialect.name, User, User.id, tuple(changes))
+        await self.session.execute(
+            statement, {"id": user_id, "created_at": now, "notice_granted": False, **changes}
+        )
 
     def add_consent(self, consent: Consent) -> None:
         self.session.add(consent)
