@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, Response
+from aiogram.methods import GetUpdates
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -62,27 +62,3 @@ class RetryMiddleware(BaseRequestMiddleware):
             )
             await asyncio.sleep(delay)
             attempt += 1
-
-
-class ResponseModelPin(BaseRequestMiddleware):
-    """Keeps aiogram's per-method response models alive.
-
-    aiogram parses every answer with `Response[<the method's result type>]`, and pydantic caches
-    such generic models only weakly: under load the garbage collector drops them and each call
-    rebuilds a validator (milliseconds of schema generation, a fifth of Koldo's CPU in the
-    benchmark before this). One strong reference per result type keeps the cache warm.
-    """
-
-    def __init__(self) -> None:
-        self._pinned: dict[Any, type[Response[Any]]] = {}
-
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[Any],
-        bot: Bot,
-        method: TelegramMethod[Any],
-    ) -> Any:
-        returning = method.__returning__
-        if returning not in self._pinned:
-            self._pinned[returning] = Response[returning]  # type: ignore[valid-type]
-        return await make_request(bot, method)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
+from aiogram.exceptions import ClientDecodeError, TelegramBadRequest
 from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import BytesPayload, FormData
@@ -46,4 +48,22 @@ async def test_a_call_with_a_file_stays_a_form():
     bot = make_bot()
     method = SendDocument(chat_id=1, document=BufferedInputFile(b"%PDF", filename="passport.pdf"))
     assert isinstance(bot.session.build_form_data(bot, method), FormData)
+    await bot.session.close()
+
+
+async def test_answers_parse_with_the_bot_bound_and_failures_raise_aiogram_errors():
+    bot = make_bot()
+    method = SendMessage(chat_id=7, text="hi")
+    answer = json.dumps(
+        {"ok": True, "result": {"message_id": 5, "date": 0, "chat": {"id": 7, "type": "private"}}}
+    )
+    for _ in range(2):  # the second call reuses the answer model kept by the session
+        parsed = bot.session.check_response(bot, method, 200, answer)
+        assert parsed.result.message_id == 5 and parsed.result.chat.bot is bot
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        bot.session.check_response(
+            bot, method, 400, '{"ok": false, "error_code": 400, "description": "chat not found"}'
+        )
+    with pytest.raises(ClientDecodeError):
+        bot.session.check_response(bot, method, 200, "<html>Bad gateway</html>")
     await bot.session.close()
