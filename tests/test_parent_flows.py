@@ -77,6 +77,8 @@ async def test_documents_request_end_to_end(koldo, emulator, language):
     assert parent.reply_keyboard() is not None
     await parent.press(tr(language, "📱 Share my number"))
     assert parent.reply_keyboard() is None
+    thanks = tr(language, "📞 Thank you, we have your number: {phone}", phone="+996 700 123 456")
+    assert parent.texts()[-2:-1] == [thanks]  # it closed the keyboard; the summary follows
 
     summary = parent.screen().text
     assert SETTLEMENT_NAME[language] in summary

@@ -13,7 +13,7 @@ from typing import Any
 from aiogram import F
 from aiogram.enums import ContentType
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
 from aiogram_dialog.api.entities import Data
 from aiogram_dialog.widgets.input import MessageInput
@@ -28,6 +28,7 @@ from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_prob
 from bot.dialogs.states import FormSG
 from bot.filters import ContentIs
 from bot.i18n import format_number, gettext_, pick
+from bot.message_manager import close_reply_keyboard_with
 from bot.widgets import TP, B, Safe, T, choices, escape
 from core.errors import CoreError, InvalidInput
 from core.forms import (
@@ -107,20 +108,18 @@ async def on_start(start_data: Data, manager: DialogManager) -> None:
 # --- buttons shared by every question --------------------------------------------------------
 
 
-async def leave_phone_screen(manager: DialogManager, text: str) -> None:
-    """Take the reply keyboard of the phone screen off the parent's phone with `text`, and
-    replace the phone screen by the next one."""
+def leave_phone_screen(manager: DialogManager, text: str) -> None:
+    """Leaving the phone screen, take its reply keyboard off the parent's phone with `text`;
+    the next screen follows as a new message (one with buttons cannot close the keyboard)."""
     if manager.current_context().state != FormSG.phone:
         return
-    await manager.middleware_data["bot"].send_message(
-        manager.event.from_user.id, text, reply_markup=ReplyKeyboardRemove()
-    )
-    manager.show_mode = ShowMode.DELETE_AND_SEND
+    close_reply_keyboard_with(text)
+    manager.show_mode = ShowMode.SEND
 
 
 async def on_back(_event: Any, _widget: Any, manager: DialogManager) -> None:
     clear_problem(manager)
-    await leave_phone_screen(manager, gettext_("⬅️ Back to the previous question."))
+    leave_phone_screen(manager, gettext_("⬅️ Back to the previous question."))
     state = manager.current_context().state
     if state == FormSG.settlement_other:
         await manager.switch_to(FormSG.settlement)
@@ -137,7 +136,7 @@ async def on_back(_event: Any, _widget: Any, manager: DialogManager) -> None:
 
 
 async def on_cancel(_event: Any, _widget: Any, manager: DialogManager) -> None:
-    await leave_phone_screen(manager, gettext_("👌 OK"))
+    leave_phone_screen(manager, gettext_("👌 OK"))
     await manager.done({"notice": "cancelled"})
 
 
@@ -298,7 +297,7 @@ async def _set_phone(manager: DialogManager, text: str | None) -> None:
     answers = store_typed(manager, parse)
     if answers is None:
         return
-    await leave_phone_screen(
+    leave_phone_screen(
         manager,
         gettext_("📞 Thank you, we have your number: {phone}").format(
             phone=pretty_phone(answers.phone or "")
