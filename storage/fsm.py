@@ -131,6 +131,9 @@ class SqlStorage(BaseStorage):
                 self._complete = False
 
     def _save(self, key: str, value: str | None) -> None:
+        known, current = self._known(key)
+        if known and current == value:
+            return  # aiogram-dialog saves every context it loaded, changed or not
         self._remember(key, value)
         self._dirty[key] = value
         if self._flusher is None or self._flusher.done():

@@ -14,11 +14,11 @@ def key(user_id: int, destiny: str = "default") -> StorageKey:
     return StorageKey(bot_id=1, chat_id=user_id, user_id=user_id, destiny=destiny)
 
 
-def count_selects(db: Database) -> list[str]:
+def count_statements(db: Database, kind: str = "SELECT") -> list[str]:
     seen: list[str] = []
 
     def before(_conn, _cursor, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(kind):
             seen.append(statement)
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", before)
@@ -34,7 +34,7 @@ async def test_state_survives_a_new_process_and_unknown_keys_cost_no_reads(db: D
     await first.close()
 
     second = SqlStorage(db.engine)
-    selects = count_selects(db)
+    selects = count_statements(db)
     assert await second.get_state(key(1)) == "Form:story"
     assert await second.get_data(key(1)) == {"age": 9, "story": "<b>lost</b>"}
     assert await second.get_data(key(2)) == {}
@@ -51,10 +51,26 @@ async def test_overflowing_cache_reads_the_table(db: Database):
     await first.close()
 
     small = SqlStorage(db.engine, cache_size=8)  # ten rows do not fit in half of it
-    selects = count_selects(db)
+    selects = count_statements(db)
     assert [await small.get_state(key(user_id)) for user_id in range(1, 11)] == [
         f"S:{user_id}" for user_id in range(1, 11)
     ]
     assert await small.get_state(key(99)) is None
     assert len(selects) == 1 + 11  # the count, then one read per key
     await small.close()
+
+
+async def test_saving_what_is_already_stored_writes_nothing(db: Database):
+    storage = SqlStorage(db.engine)
+    await storage.set_data(key(1), {"age": 9})
+    await storage.flush()
+    writes = count_statements(db, "INSERT")
+    await storage.set_data(key(1), {"age": 9})  # as aiogram-dialog re-saves an unchanged context
+    await storage.flush()
+    assert writes == []
+    await storage.set_data(key(1), {"age": 10})
+    await storage.close()
+    assert len(writes) == 1
+    again = SqlStorage(db.engine)
+    assert await again.get_data(key(1)) == {"age": 10}
+    await again.close()
