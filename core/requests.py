@@ -37,6 +37,20 @@ REFERENCE_PREFIX = "K-"
 MY_REQUESTS_LIMIT = 20
 
 
+FORM_COLUMNS = (
+    "document_type",
+    "subject",
+    "child_age",
+    "grade",
+    "obstacle",
+    "settlement_code",
+    "settlement_other",
+    "phone",
+)
+"""Form answers a request keeps as given, and a follow-up request carries over (the old story
+stays with the old request: the parent's message that opened the follow-up is the new one)."""
+
+
 class Status(StrEnum):
     NEW = "new"
     IN_PROGRESS = "in_progress"
@@ -206,15 +220,8 @@ async def file_request(
             category=answers.category.value,
             urgent=urgent,
             language=language,
-            document_type=answers.document_type,
-            subject=answers.subject,
-            child_age=answers.child_age,
-            grade=answers.grade,
-            obstacle=answers.obstacle,
-            settlement_code=answers.settlement_code,
-            settlement_other=answers.settlement_other,
+            **{name: getattr(answers, name) for name in FORM_COLUMNS},
             description=answers.description or None,
-            phone=answers.phone,
             created_at=now,
             updated_at=now,
         )
@@ -459,14 +466,7 @@ async def _follow_up(repos: Repositories, old: Request, now: datetime) -> Reques
         category=old.category,
         urgent=False,
         language=old.language,
-        document_type=old.document_type,
-        subject=old.subject,
-        child_age=old.child_age,
-        grade=old.grade,
-        obstacle=old.obstacle,
-        settlement_code=old.settlement_code,
-        settlement_other=old.settlement_other,
-        phone=old.phone,
+        **{name: getattr(old, name) for name in FORM_COLUMNS},
         follow_up_of=old.id,
         created_at=now,
         updated_at=now,

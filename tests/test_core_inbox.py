@@ -90,6 +90,9 @@ async def test_writing_after_resolution_reopens_or_starts_a_follow_up(db, keywor
     old, new = await rows(db, Request)
     assert (old.status, new.status, new.follow_up_of) == ("resolved", "new", old.id)
     assert new.description == "Новый вопрос" and new.phone == old.phone
+    carried = ("category", "document_type", "subject", "child_age", "settlement_code", "language")
+    assert [getattr(new, name) for name in carried] == [getattr(old, name) for name in carried]
+    assert None not in [getattr(old, name) for name in carried]
 
 
 async def test_find_queue_and_stats(db, keywords):
