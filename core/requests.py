@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from core.audit import record_refusal
 from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
 from core.errors import AccessDenied, ConsentRequired, InvalidInput, InvalidTransition, NotFound
@@ -330,14 +331,13 @@ async def _own_request(
                 raise AccessDenied()
             yield repos, request
     except (AccessDenied, NotFound):
-        async with db.transaction() as repos:
-            repos.audit.record(
-                at=utcnow(),
-                actor_id=user_id,
-                action="request.access_denied",
-                object_type="request",
-                object_id=request_id,
-            )
+        await record_refusal(
+            db,
+            actor_id=user_id,
+            action="request.access_denied",
+            object_type="request",
+            object_id=request_id,
+        )
         raise
 
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from core.audit import record_refusal
 from core.clock import utcnow
 from core.errors import AccessDenied, InvalidInput, NotFound
 from storage.database import Database
@@ -100,7 +101,14 @@ async def as_staff(
                 raise AccessDenied(action=action)
             yield repos, member
     except AccessDenied:
-        await record_refusal(db, user_id, action, detail)
+        await record_refusal(
+            db,
+            actor_id=user_id,
+            action="staff.access_denied",
+            object_type="staff_action",
+            object_id=action,
+            details={"detail": detail} if detail else None,
+        )
         raise
 
 
@@ -115,19 +123,6 @@ async def toggle_duty(db: Database, user_id: int) -> Staff:
         member.on_duty = not member.on_duty
         _audit(repos, "staff.duty", user_id, user_id, {"on_duty": member.on_duty})
         return _staff(member)
-
-
-async def record_refusal(db: Database, user_id: int, action: str, detail: str | None) -> None:
-    """In a transaction of its own: the refused use case's transaction was rolled back."""
-    async with db.transaction() as repos:
-        repos.audit.record(
-            at=utcnow(),
-            actor_id=user_id,
-            action="staff.access_denied",
-            object_type="staff_action",
-            object_id=action,
-            details={"detail": detail} if detail else None,
-        )
 
 
 def _audit(
