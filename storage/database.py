@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -61,6 +62,20 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+@asynccontextmanager
+async def connection_scope(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A Core connection, committed and closed in the caller's task (rolled back on close if
+    the block raised). SQLAlchemy's own context managers (`engine.begin()`, `sessions.begin()`)
+    end in tasks of their own, three turns of the event loop each with the connection held: on
+    SQLite's one connection that queued every other transaction behind them."""
+    connection = await engine.connect()
+    try:
+        yield connection
+        await connection.commit()
+    finally:
+        await connection.close()
+
+
 class Database:
     """The one way in to the data: `async with db.transaction() as repos:` is one unit of work,
     committed when the block ends and rolled back if it raises."""
@@ -77,9 +92,7 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
-        # Not `sessions.begin()`: its exit runs commit and close in tasks of their own, three
-        # turns of the event loop each with the connection held; ending the session here in
-        # the caller's task keeps a SQLite transaction within one turn.
+        # Ended in the caller's task, not by `sessions.begin()`: see `connection_scope`.
         session = self.sessions()
         try:
             yield Repositories(session)

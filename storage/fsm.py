@@ -23,14 +23,15 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.database import connection_scope
 from storage.models import FsmRecord
 from storage.upsert import upsert
 
@@ -71,18 +72,6 @@ class SqlStorage(BaseStorage):
             return True, self._cache[key]
         return False, None
 
-    @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        """A Core connection, committed and closed in the caller's task: the ORM session and
-        `engine.begin()` end in tasks of their own, holding the one SQLite connection for
-        several turns of the event loop (a batch is written in a third of the time this way)."""
-        connection = await self._engine.connect()
-        try:
-            yield connection
-            await connection.commit()
-        finally:
-            await connection.close()
-
     async def _warm(self) -> None:
         """Read the whole table into the cache if it fits; values written meanwhile are newer
         and win. Any eviction (now or later) makes the cache incomplete again."""
@@ -90,7 +79,7 @@ class SqlStorage(BaseStorage):
             if self._complete is not None:
                 return
             evictions = self._evictions
-            async with self._connection() as connection:
+            async with connection_scope(self._engine) as connection:
                 rows = await connection.scalar(select(func.count()).select_from(FsmRecord))
                 if (rows or 0) > self._cache_size // 2:
                     self._complete = False
@@ -112,7 +101,7 @@ class SqlStorage(BaseStorage):
                 return value
         if self._complete:
             return None
-        async with self._connection() as connection:
+        async with connection_scope(self._engine) as connection:
             value = await connection.scalar(select(FsmRecord.value).where(FsmRecord.key == key))
         # A write (or another read) may have landed while we waited; it is at least as new.
         for newer in (self._dirty, self._writing, self._cache):
@@ -165,7 +154,7 @@ class SqlStorage(BaseStorage):
     async def _write(self, batch: dict[str, str | None]) -> None:
         gone = [key for key, value in batch.items() if value is None]
         kept = [{"key": key, "value": value} for key, value in batch.items() if value is not None]
-        async with self._connection() as connection:
+        async with connection_scope(self._engine) as connection:
             if gone:
                 await connection.execute(delete(FsmRecord).where(FsmRecord.key.in_(gone)))
             if kept:

@@ -64,6 +64,8 @@ async def test_profile_of_a_newcomer_and_after_consent(db):
     profile = await load_profile(db, PARENT)
     assert (profile.language, profile.consented, profile.needs_notice) == (None, False, True)
     await choose_language(db, PARENT, "ky")
+    [newcomer] = await rows(db, User)
+    assert (newcomer.notice_version, newcomer.notice_granted) == (None, False)
     await answer_notice(db, PARENT, granted=False)
     profile = await load_profile(db, PARENT)
     assert (profile.language, profile.consented, profile.needs_notice) == ("ky", False, False)

@@ -36,9 +36,7 @@ class UserRepository:
         moved to `now`: one statement, where reading the row first took two or three."""
         changes = {**changes, "last_seen_at": now}
         statement = upsert(self.session.bind.dialect.name, User, User.id, tuple(changes))
-        await self.session.execute(
-            statement, {"id": user_id, "created_at": now, "notice_granted": False, **changes}
-        )
+        await self.session.execute(statement, {"id": user_id, "created_at": now, **changes})
 
     def add_consent(self, consent: Consent) -> None:
         self.session.add(consent)
