@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import connection_scope
 from storage.models import FsmRecord
+from storage.outage import Outage
 from storage.upsert import upsert
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class SqlStorage(BaseStorage):
         self._complete: bool | None = None
         self._evictions = 0
         self._warm_lock = asyncio.Lock()
+        self._outage = Outage(logger, "Saving conversation state")
 
     def _known(self, key: str) -> tuple[bool, str | None]:
         for pending in (self._dirty, self._writing):
@@ -129,13 +131,18 @@ class SqlStorage(BaseStorage):
             self._flusher = asyncio.create_task(self._flush_later())
 
     async def _flush_later(self) -> None:
-        await asyncio.sleep(self._flush_delay)
-        try:
-            await self.flush()
-        except Exception:
-            logger.exception("Could not save conversation state; will try again")
-            if self._dirty:
-                self._flusher = asyncio.create_task(self._flush_later())
+        """Write the batch a moment from now; while the database is away, keep the changes and
+        try again less and less often (one log line when it goes, one when it is back)."""
+        delay = self._flush_delay
+        while self._dirty:
+            await asyncio.sleep(delay)
+            try:
+                await self.flush()
+            except Exception as error:
+                delay = self._outage.failed(error)
+            else:
+                self._outage.succeeded()
+                delay = self._flush_delay
 
     async def flush(self) -> None:
         """Write every pending change now (one transaction for the whole batch)."""

@@ -3,10 +3,14 @@ cache holds the whole table (no reads for unknown keys) or overflows (it reads t
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
+import pytest
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import event
 
-from storage.database import Database
+from storage.database import Database, create_engine
 from storage.fsm import SqlStorage
 
 
@@ -74,3 +78,18 @@ async def test_saving_what_is_already_stored_writes_nothing(db: Database):
     again = SqlStorage(db.engine)
     assert await again.get_data(key(1)) == {"age": 10}
     await again.close()
+
+
+async def test_a_database_outage_keeps_the_state_and_writes_one_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nothing answers on port 1: every write fails as in an outage (issue 9, item 13)."""
+    gone = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/koldo")
+    storage = SqlStorage(gone, flush_delay=0.01)
+    with caplog.at_level(logging.INFO, logger="storage.fsm"):
+        await storage.set_state(key(9001), "FormSG:phone")
+        await asyncio.sleep(1.5)  # the old writer logged a traceback every 20 ms
+        assert await storage.get_state(key(9001)) == "FormSG:phone"
+    await gone.dispose()
+    assert [record.levelname for record in caplog.records] == ["ERROR"]
+    assert "unreachable" in caplog.records[0].getMessage()
