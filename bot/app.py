@@ -25,6 +25,7 @@ from bot.dialogs.menu import menu_dialog
 from bot.dialogs.my_requests import my_requests_dialog
 from bot.handlers import commands, errors, fallback, parent_replies, staff
 from bot.i18n import N_, PoI18n, ProfileLocaleMiddleware, build_i18n
+from bot.intake import UpdateIntake
 from bot.message_manager import KoldoMessageManager
 from bot.middlewares import ProfileMiddleware, Profiles
 from bot.outbox.delivery import Deliverer
@@ -36,6 +37,7 @@ from core.reference import ReferenceCache
 from core.staff import ensure_admin
 from core.urgency import UrgencyKeywords
 from storage.database import Database
+from storage.journal import UpdateJournal
 
 logger = logging.getLogger(__name__)
 
@@ -71,19 +73,39 @@ class Koldo:
     i18n: PoI18n
     keywords: UrgencyKeywords
     signal: OutboxSignal
+    journal: UpdateJournal
 
 
 def build_koldo(settings: Settings) -> Koldo:
     db = Database.from_url(settings.database.url)
     signal = OutboxSignal()
     db.outbox_listeners.append(signal.poke)
+    conversations = Conversations.build(db, settings.redis.url)
     return Koldo(
         settings=settings,
         db=db,
-        conversations=Conversations.build(db, settings.redis.url),
+        conversations=conversations,
         i18n=build_i18n(settings.locale.default_language),
         keywords=UrgencyKeywords.load(settings.data.urgent_keywords_file),
         signal=signal,
+        journal=UpdateJournal(db.engine, before_marking=conversations.save),
+    )
+
+
+def build_intake(
+    koldo: Koldo, dispatcher: Dispatcher, bot: Bot, *, concurrent: bool
+) -> UpdateIntake:
+    """Polling as `koldo run` does it (the tests handle one update at a time)."""
+    telegram = koldo.settings.telegram
+    return UpdateIntake(
+        dispatcher,
+        bot,
+        koldo.journal,
+        koldo.i18n,
+        polling_timeout=telegram.polling_timeout,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+        concurrent=concurrent,
+        max_concurrent=telegram.max_concurrent_updates,
     )
 
 
@@ -199,7 +221,7 @@ async def publish_commands(bot: Bot, i18n: PoI18n) -> None:
 
 
 async def run_polling(koldo: Koldo, bot: Bot) -> None:
-    """Serve until SIGINT/SIGTERM; aiogram finishes the updates in hand before returning."""
+    """Serve until SIGINT/SIGTERM; the updates in hand are finished before returning."""
     dp = build_dispatcher(koldo)
     scheduler = build_scheduler(koldo.settings, koldo.db)
     await bot.delete_webhook(drop_pending_updates=False)
@@ -207,13 +229,7 @@ async def run_polling(koldo: Koldo, bot: Bot) -> None:
     scheduler.start()
     gc_tuning.settle_after_start_up()
     try:
-        await dp.start_polling(
-            bot,
-            polling_timeout=koldo.settings.telegram.polling_timeout,
-            allowed_updates=dp.resolve_used_update_types(),
-            close_bot_session=True,
-            tasks_concurrency_limit=koldo.settings.telegram.max_concurrent_updates,
-        )
+        await build_intake(koldo, dp, bot, concurrent=True).serve(handle_signals=True)
     finally:
         scheduler.shutdown(wait=False)
         await koldo.conversations.close()

@@ -2,7 +2,7 @@
 
 Calls that Telegram refuses for a moment are tried again: 429 says exactly how long to wait
 (retry_after); 5xx and network errors get an exponential backoff. Long polling has its own
-backoff in aiogram, so getUpdates is left alone.
+backoff (bot.intake), so getUpdates is left alone.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -36,7 +35,7 @@ class RetryMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[Any],
     ) -> Any:
-        if isinstance(method, GetUpdates):
+        if method.__api_method__ == "getUpdates":
             return await make_request(bot, method)
         attempt = 1
         while True:

@@ -15,6 +15,7 @@ from core.erasure import purge_expired
 from core.escalation import escalate_untaken
 from core.workhours import WorkingCalendar
 from storage.database import Database
+from storage.journal import prune_handled
 
 logger = logging.getLogger(__name__)
 ESCALATION_CHECK_MINUTES = 5
@@ -24,6 +25,7 @@ async def retention_job(db: Database, retention_days: int) -> None:
     count = await purge_expired(db, retention_days=retention_days)
     if count:
         logger.info("Retention: anonymised %d closed requests", count)
+    await prune_handled(db.engine)
 
 
 async def escalation_job(db: Database, calendar: WorkingCalendar, hours: float) -> None:

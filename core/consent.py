@@ -23,6 +23,9 @@ async def answer_notice(db: Database, user_id: int, *, granted: bool) -> None:
     """Store the person's answer to the current notice (agree or not now), with its time."""
     now = utcnow()
     async with db.transaction() as repos:
+        user = await repos.users.get(user_id)
+        if user and user.notice_version == NOTICE_VERSION and user.notice_granted == granted:
+            return  # the same answer again (a repeated update): nothing new to keep
         await repos.users.answer_notice(user_id, NOTICE_VERSION, granted, now=now)
         repos.users.add_consent(
             Consent(

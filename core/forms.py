@@ -8,6 +8,7 @@ needs). Every parser takes the raw text a person typed and returns the clean val
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -81,6 +82,11 @@ class Answers:
     description: str = ""
     attachments: list[dict[str, str]] = field(default_factory=list)
     phone: str | None = None
+    # Names this form: the request filed from it keeps the key, so sending the same form twice
+    # (a repeated update, a double tap, a press replayed after a crash) files it once.
+    key: str | None = None
+    # The Telegram messages the story was made of: a message delivered twice is added once.
+    sources: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {key: value for key, value in vars(self).items() if value not in (None, "", [])}
@@ -115,6 +121,11 @@ class Answers:
         if which is Field.DESCRIPTION:
             return bool(self.description or self.attachments)
         return getattr(self, which.value) is not None
+
+
+def new_form(category: Category) -> Answers:
+    """An empty form with a key of its own."""
+    return Answers(category=category, key=secrets.token_hex(16))
 
 
 def fields_for(answers: Answers) -> list[Field]:
@@ -179,6 +190,32 @@ def add_description(answers: Answers, text: str) -> None:
     if len(combined) > MAX_DESCRIPTION:
         raise InvalidInput("too_long", limit=MAX_DESCRIPTION, length=len(combined))
     answers.description = combined
+
+
+def add_story_message(
+    answers: Answers,
+    *,
+    source: str,
+    text: str | None,
+    attachment: AttachmentKind | None = None,
+    file_id: str | None = None,
+) -> bool:
+    """Add one message (words, a file, or a file with a caption) to the story, all of it or,
+    when something does not fit, none of it. False: this message was added before."""
+    if source in answers.sources:
+        return False
+    trial = Answers(
+        category=answers.category,
+        description=answers.description,
+        attachments=list(answers.attachments),
+    )
+    if attachment is not None and file_id is not None:
+        add_attachment(trial, attachment, file_id)
+    if text is not None:
+        add_description(trial, text)
+    answers.description, answers.attachments = trial.description, trial.attachments
+    answers.sources.append(source)
+    return True
 
 
 def add_attachment(answers: Answers, kind: AttachmentKind, file_id: str) -> None:

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from core.audit import record_refusal
 from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
@@ -200,13 +202,44 @@ async def file_request(
     language: str,
     keywords: UrgencyKeywords,
 ) -> FiledRequest:
-    """Store a complete form as a new request, with its attachments and first status."""
+    """Store a complete form as a new request, with its attachments and first status.
+
+    A form already filed (the same key) gives back the request it became, so a repeated press
+    of Send never files a second request and the parent sees the reference they missed."""
     answers = answers.relevant()
     missing = missing_fields(answers)
     if missing:
         raise InvalidInput("incomplete", fields=[str(field) for field in missing])
+    try:
+        return await _file(db, user_id=user_id, answers=answers, language=language,
+                           keywords=keywords)  # fmt: skip
+    except IntegrityError:
+        # Another process filed the same form at the same moment: theirs is the request.
+        async with db.transaction() as repos:
+            filed = await repos.requests.filed_from(answers.key or "")
+            if filed is None or filed.user_id != user_id:
+                raise
+            return _filed(filed)
+
+
+def _filed(request: Request) -> FiledRequest:
+    return FiledRequest(
+        id=request.id,
+        reference=format_reference(request.id),
+        urgent=request.urgent,
+        phone=request.phone or "",
+    )
+
+
+async def _file(
+    db: Database, *, user_id: int, answers: Answers, language: str, keywords: UrgencyKeywords
+) -> FiledRequest:
     now = utcnow()
     async with db.transaction() as repos:
+        if answers.key:
+            filed = await repos.requests.filed_from(answers.key)
+            if filed is not None and filed.user_id == user_id:
+                return _filed(filed)
         if not await has_current_consent(repos, user_id):
             raise ConsentRequired()
         await repos.users.seen(user_id, now=now)
@@ -223,6 +256,7 @@ async def file_request(
             language=language,
             **{name: getattr(answers, name) for name in FORM_COLUMNS},
             description=answers.description or None,
+            form_key=answers.key,
             created_at=now,
             updated_at=now,
         )
@@ -250,12 +284,7 @@ async def file_request(
             details={"category": answers.category.value, "urgent": urgent},
         )
         _announce(repos, request, now, attachments)
-    return FiledRequest(
-        id=request.id,
-        reference=format_reference(request.id),
-        urgent=urgent,
-        phone=answers.phone or "",
-    )
+    return _filed(request)
 
 
 async def record_message(
@@ -501,6 +530,8 @@ async def answer_satisfaction(
     async with _own_request(db, user_id, request_id) as (repos, request):
         if request.status != Status.RESOLVED:
             raise InvalidTransition("not_resolved", status=request.status)
+        if request.satisfaction == answer.value:
+            return  # the same answer again (a repeated update): staff heard it already
         request.satisfaction, request.satisfaction_at = answer.value, now
         to_staff(
             repos,

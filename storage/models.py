@@ -128,6 +128,9 @@ class Request(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # A request filed because the parent wrote again long after this one was resolved.
     follow_up_of: Mapped[int | None] = mapped_column(Integer)
+    # The filled-in form this request was filed from: sending the same form again (a press
+    # repeated after a crash, a double tap) finds this request instead of filing a second one.
+    form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     messages: Mapped[list[RequestMessage]] = relationship(
         back_populates="request", order_by="RequestMessage.id"
@@ -293,6 +296,24 @@ class Programme(Base):
     name: Mapped[dict[str, str]] = mapped_column(JSON)
     summary: Mapped[dict[str, str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ReceivedUpdate(Base):
+    """A Telegram update, written down before Telegram is told it arrived, and marked handled
+    once its effects are saved: a process killed mid-update handles it again at start-up
+    instead of losing it, and an update Telegram delivers twice is recognised by its id.
+
+    The raw update holds what a person wrote, so it is dropped as soon as the update is
+    handled; the bare id stays a couple of days (longer than Telegram keeps an update) to
+    recognise a repeat.
+    """
+
+    __tablename__ = "received_updates"
+
+    update_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
+    payload: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class FsmRecord(Base):

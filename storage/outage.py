@@ -11,24 +11,37 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 
 def is_outage(error: BaseException) -> bool:
     """Whether `error` says the server could not be reached or stopped answering, as opposed
-    to a fault in what was asked (which retrying would not mend)."""
+    to a fault in what was asked (which retrying would not mend). An error raised while
+    handling such a failure (a library tidying up after it) counts as the outage too."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if _says_unreachable(cause):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _says_unreachable(error: BaseException) -> bool:
     if isinstance(error, (OperationalError, InterfaceError, ConnectionError, TimeoutError)):
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
-    if type(error).__module__.startswith("redis") and "Connection" in type(error).__name__:
-        return True
-    return isinstance(error.__cause__, (OSError, ConnectionError))
+    kind = type(error)
+    return kind.__module__.startswith("redis") and "Connection" in kind.__name__
 
 
 class Outage:
-    """The state of one dependency as seen by one retrying loop."""
+    """The state of one dependency as seen by one retrying loop; `transient` tells an outage
+    (waited out quietly) from a fault (logged in full every time)."""
 
     def __init__(
         self,
@@ -37,8 +50,10 @@ class Outage:
         *,
         first_delay: float = 0.5,
         max_delay: float = 30.0,
+        transient: Callable[[BaseException], bool] = is_outage,
     ) -> None:
         self.logger = logger
+        self.transient = transient
         self.what = what
         self.first_delay = first_delay
         self.max_delay = max_delay
@@ -54,7 +69,7 @@ class Outage:
         first failure of an outage is logged (with its cause); an error that is not an outage
         is logged with its traceback, since it needs a person to look at it."""
         self.failures += 1
-        if not is_outage(error):
+        if not self.transient(error):
             self.logger.error("%s failed", self.what, exc_info=error)
         elif self._since is None:
             self._since = time.monotonic()

@@ -38,6 +38,7 @@ STATE_TABLES = (
     "consents",
     "users",
     "fsm_records",
+    "received_updates",
 )
 
 

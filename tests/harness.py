@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import Koldo, build_bot, build_dispatcher, build_koldo
+from bot.app import Koldo, build_bot, build_dispatcher, build_intake, build_koldo
 from bot.config import Settings
+from bot.intake import UpdateIntake
 from tests.emulator import BotApiEmulator
 
 TEST_TOKEN = "123456:TEST-token-for-the-local-emulator"
@@ -48,6 +53,7 @@ class RunningBot:
     koldo: Koldo
     dispatcher: Dispatcher
     bot: Bot
+    intake: UpdateIntake
     task: asyncio.Task[None] = field(repr=False)
 
     @property
@@ -64,24 +70,15 @@ async def start_bot(settings: Settings, *, concurrent: bool = False) -> RunningB
     bot = build_bot(settings)
     started = asyncio.Event()
     dispatcher.startup.register(lambda: started.set())
-    task = asyncio.create_task(
-        dispatcher.start_polling(
-            bot,
-            handle_signals=False,
-            polling_timeout=settings.telegram.polling_timeout,
-            allowed_updates=dispatcher.resolve_used_update_types(),
-            close_bot_session=True,
-            handle_as_tasks=concurrent,
-        )
-    )
+    intake = build_intake(koldo, dispatcher, bot, concurrent=concurrent)
+    task = asyncio.create_task(intake.serve())
     await asyncio.wait_for(started.wait(), 10)
-    return RunningBot(settings, koldo, dispatcher, bot, task)
+    return RunningBot(settings, koldo, dispatcher, bot, intake, task)
 
 
 async def stop_bot(running: RunningBot) -> None:
-    with contextlib.suppress(RuntimeError):
-        await running.dispatcher.stop_polling()
-    await asyncio.wait_for(running.task, 10)
+    running.intake.stop()
+    await asyncio.wait_for(running.task, 30)
     await running.koldo.conversations.close()
     await running.koldo.db.dispose()
 
@@ -101,4 +98,59 @@ async def emulator_running() -> BotApiEmulator:
     return emulator
 
 
+def _log_file(log: Path | None) -> Any:
+    return log.open("ab") if log else asyncio.subprocess.DEVNULL
+
+
+def _read(log: Path) -> str:
+    return log.read_text(errors="replace")
+
+
+async def start_koldo_process(
+    emulator: BotApiEmulator, database_url: str, *, log: Path | None = None, **env: str
+) -> asyncio.subprocess.Process:
+    """`koldo run` in a process of its own, polling the emulator; `env` adds settings
+    (`KOLDO_STAFF__CHAT_ID="-100..."`), `log` keeps what it logs (else it is dropped)."""
+    environment = {
+        **os.environ,
+        "KOLDO_TELEGRAM__TOKEN": TEST_TOKEN,
+        "KOLDO_TELEGRAM__API_BASE_URL": emulator.base_url,
+        "KOLDO_TELEGRAM__POLLING_TIMEOUT": "1",
+        "KOLDO_DATABASE__URL": database_url,
+        **env,
+    }
+    if "KOLDO_REDIS__URL" not in env:
+        environment.pop("KOLDO_REDIS__URL", None)
+    published = len(emulator.calls_of("setMyCommands"))
+    polled = len(emulator.calls_of("getUpdates"))
+    output = _log_file(log)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            str(KOLDO), "run", env=environment, stdout=output, stderr=output
+        )
+    finally:
+        if output is not asyncio.subprocess.DEVNULL:
+            output.close()
+    for _ in range(300):
+        if (
+            len(emulator.calls_of("getUpdates")) > polled
+            and len(emulator.calls_of("setMyCommands")) > published
+        ):
+            return process
+        if process.returncode is not None:
+            break
+        await asyncio.sleep(0.05)
+    process.kill()
+    written = _read(log) if log else "(run with log= to see its log)"
+    raise AssertionError(f"koldo run did not start polling:\n{written}")
+
+
+async def terminate(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM, and a clean exit within 20 s."""
+    process.send_signal(signal.SIGTERM)
+    code = await asyncio.wait_for(process.wait(), 20)
+    assert code == 0, f"koldo run exited with {code}"
+
+
+KOLDO = Path(sys.executable).with_name("koldo")
 REFERENCE_FILE = Path(__file__).resolve().parent.parent / "data" / "reference.toml"

@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core import inbox, inbox_views
+from core.consent import answer_notice
 from core.errors import AccessDenied, InvalidTransition
 from core.escalation import escalate_untaken
-from core.requests import Added, add_parent_message, file_request
+from core.requests import Added, Satisfaction, add_parent_message, answer_satisfaction, file_request
 from core.staff import add_staff
 from core.workhours import WorkingCalendar
 from storage.models import OutboxEntry, Request
-from tests.e2e import rows
+from tests.e2e import Consent, rows
 from tests.test_core_requests import PARENT, consenting_parent, documents
 from tests.test_core_requests import keywords as keywords  # the fixture
 
@@ -107,3 +108,31 @@ async def test_find_queue_and_stats(db, keywords):
     figures = await inbox_views.stats(db, BISHKEK)
     assert (figures.open, figures.taken, figures.resolved_this_week) == (1, 1, 0)
     assert figures.median_first_answer is not None
+
+
+async def test_a_repeated_update_changes_nothing_twice(db, keywords):
+    """Every use case a re-delivered update can reach (issue 9, item 5)."""
+    await consenting_parent(db)
+    form = documents(key="form-1")
+    first = await file_request(db, user_id=PARENT, answers=form, language="ru", keywords=keywords)
+    again = await file_request(db, user_id=PARENT, answers=form, language="ru", keywords=keywords)
+    assert again == first
+    other = await file_request(
+        db, user_id=PARENT, answers=documents(key="form-2"), language="ru", keywords=keywords
+    )
+    assert other.id != first.id
+    await add_staff(db, STAFF, "Асель")
+    for _ in range(2):
+        await inbox.reply(
+            db, staff_id=STAFF, request_id=first.id, text="Позвоним завтра", source_key="tg:1:5"
+        )
+    await inbox.resolve(db, staff_id=STAFF, request_id=first.id)
+    for _ in range(2):
+        await answer_satisfaction(db, user_id=PARENT, request_id=first.id, answer=Satisfaction.YES)
+    await answer_notice(db, PARENT, granted=True)
+    entries = await rows(db, OutboxEntry, OutboxEntry.request_id == first.id)
+    kinds = [(entry.kind, entry.payload.get("event")) for entry in entries]
+    assert kinds.count(("staff_reply", None)) == 1
+    assert kinds.count(("staff_event", "satisfaction")) == 1
+    assert len(await rows(db, Request)) == 2
+    assert len(await rows(db, Consent, Consent.user_id == PARENT)) == 1

@@ -21,7 +21,7 @@ from aiogram_dialog.widgets.kbd import Button, Column, Group, RequestContact, Ro
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Case, Format
 
-from bot.content import content_of
+from bot.content import content_of, source_key
 from bot.dialogs import labels
 from bot.dialogs.info import urgent_numbers_html
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
@@ -40,10 +40,10 @@ from core.forms import (
     Field,
     Obstacle,
     Subject,
-    add_attachment,
-    add_description,
+    add_story_message,
     fields_for,
     missing_fields,
+    new_form,
     next_field,
     normalize_phone,
     parse_child_age,
@@ -102,7 +102,7 @@ def first_question(category: Category) -> State:
 
 async def on_start(start_data: Data, manager: DialogManager) -> None:
     category = Category(start_data["category"])  # type: ignore[index]
-    save_answers(manager, Answers(category=category))
+    save_answers(manager, new_form(category))
 
 
 # --- buttons shared by every question --------------------------------------------------------
@@ -263,14 +263,18 @@ async def on_story_part(message: Message, _widget: Any, manager: DialogManager) 
     """Text, photos, files and voice all add to the story; the parent presses Next when done."""
     answers = answers_of(manager)
     clear_problem(manager)
+    content = content_of(message)
     try:
-        content = content_of(message)
-        if content.attachment is not None and content.file_id is not None:
-            add_attachment(answers, content.attachment, content.file_id)
-        if content.text is not None:
-            add_description(answers, content.text)
+        add_story_message(
+            answers,
+            source=source_key(message),
+            text=content.text,
+            attachment=content.attachment,
+            file_id=content.file_id,
+        )
     except InvalidInput as error:
         set_error(manager, error)
+        return
     save_answers(manager, answers)
 
 

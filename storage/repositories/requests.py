@@ -24,6 +24,10 @@ class RequestRepository:
     async def get(self, request_id: int) -> Request | None:
         return await self.session.get(Request, request_id)
 
+    async def filed_from(self, form_key: str) -> Request | None:
+        """The request filed from this form, if it was filed already."""
+        return await self.session.scalar(select(Request).where(Request.form_key == form_key))
+
     async def in_thread(self, chat_id: int, thread_id: int) -> Request | None:
         return await self.session.scalar(
             select(Request)
