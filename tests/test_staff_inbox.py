@@ -264,7 +264,7 @@ async def test_telegram_timing_out_for_a_while_delivers_each_reply_once(
         sends = [call.status for call in emulator.calls_of("sendMessage")[before:]]
         # Three replies, the parent's "taken" notice and the group's event: no second copies.
         assert sorted(sends) == [200] * 5 + [504] * 2
-        taken = tr("ru", "🔧 {name} took the request.", name="Admin 500")
+        taken = tr("ru", "🔧 {name} took the request.", name="Нурлан")
         assert texts(emulator.chat_messages(STAFF_GROUP))[1:] == [taken]  # after the card, once
 
 
@@ -405,7 +405,7 @@ async def test_deleted_topic_is_opened_again_and_blocked_parent_is_shown(inbox, 
     line = tr(
         "ru",
         "⚠️ {name}'s reply did not reach the parent: {reason}.",
-        name="Admin 500",
+        name="Нурлан",
         reason=reason,
     )
     await wait_for(emulator, STAFF_GROUP, lambda: line in texts(admin.topic_messages()))
