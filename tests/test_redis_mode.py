@@ -55,3 +55,20 @@ async def test_flow_state_lives_in_redis_and_survives_a_restart(emulator, databa
         await parent.press(tr("ru", "✅ Send"))
         [request] = await rows(restarted.db, Request)
         assert request.user_id == 8001
+
+
+async def test_forget_leaves_no_conversation_state_in_redis(emulator, database_url, redis_url):
+    settings = make_settings(database_url, emulator.base_url, redis={"url": redis_url})
+    parent = SimulatedPerson(emulator, user_id=8101)
+    async with bot_running(settings):
+        await onboard(parent, "ru")
+        await parent.press(tr("ru", "📄 Documents"))
+        await parent.send_command("/forget")
+        await parent.press(tr("ru", "🗑 Yes, erase"))
+        assert tr("ru", "✅ Done. Your language choice and consent were erased.") in (
+            parent.screen().text
+        )
+    client = Redis.from_url(redis_url)
+    keys = [key.decode() for key in await client.keys("*")]
+    await client.aclose()
+    assert [key for key in keys if "8101" in key] == []
