@@ -101,6 +101,8 @@ async def test_forget_leaves_no_trace_of_the_parent(database_url, emulator: BotA
         await wait_for(emulator, STAFF_GROUP, lambda: any(m.media for m in admin.topic_messages()))
         await admin.send_text("Бакыт может прийти в среду?")
         await wait_for(emulator, parent.chat_id, lambda: "в среду" in parent.screen().text)
+        # The reply is linked to the request once the sender has recorded it.
+        await outbox_reaches(running.db, lambda es: all(e.state == "sent" for e in es))
         await _reply_as_parent(parent, parent.screen().message_id, "Да, придём с Бакытом")
         await wait_for(
             emulator, STAFF_GROUP, lambda: "Да, придём" in " ".join(texts(admin.topic_messages()))

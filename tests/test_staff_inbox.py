@@ -440,6 +440,7 @@ async def test_a_parent_writing_after_resolution_gives_the_card_its_buttons_back
     question = question.replace("<b>", "").replace("</b>", "")
     await wait_for(emulator, parent.chat_id, lambda: parent.screen().text == question)
     await wait_for(emulator, STAFF_GROUP, lambda: admin.topic_messages()[0].buttons == [])
+    await outbox_reaches(inbox.db, all_done)  # the question is linked to the request
 
     await _reply_as_parent(parent, parent.screen().message_id, "Нам снова отказали в ЗАГСе")
     [request] = await rows(inbox.db, Request)
