@@ -7,6 +7,7 @@ KOLDO_TELEGRAM__TOKEN.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import time
 from pathlib import Path
@@ -121,6 +122,12 @@ class PrivacySettings(BaseModel):
         default=1095,
         ge=365,
         description="Days after a request is closed before its personal data is erased.",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="Secret keying the pseudonyms that replace an erased person's id in the "
+        "audit log; keep it out of the database and its backups. Unset, one is derived from "
+        "the bot token.",
     )
 
 
@@ -237,6 +244,17 @@ class Settings(BaseSettings):
     staff: StaffSettings = StaffSettings()
     outbox: OutboxSettings = OutboxSettings()
     data: DataSettings = DataSettings()
+
+    def pseudonym_key(self) -> bytes:
+        """The key of core.erasure.pseudonym. A new bot token changes the derived key, so that
+        people erased afterwards get other pseudonyms than before; set the key to avoid that."""
+        secret = self.privacy.pseudonym_key or self.telegram.token
+        if secret is None:
+            raise SettingsError(
+                "Erasing data needs KOLDO_PRIVACY__PSEUDONYM_KEY or KOLDO_TELEGRAM__TOKEN."
+            )
+        material = b"koldo audit pseudonyms\0" + secret.get_secret_value().encode()
+        return hashlib.sha256(material).digest()
 
 
 class SettingsError(Exception):

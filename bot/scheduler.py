@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 ESCALATION_CHECK_MINUTES = 5
 
 
-async def retention_job(db: Database, retention_days: int) -> None:
-    count = await purge_expired(db, retention_days=retention_days)
+async def retention_job(db: Database, retention_days: int, key: bytes) -> None:
+    count = await purge_expired(db, retention_days=retention_days, key=key)
     if count:
         logger.info("Retention: anonymised %d closed requests", count)
     await prune_handled(db.engine)
@@ -42,7 +42,11 @@ def build_scheduler(settings: Settings, db: Database) -> AsyncIOScheduler:
     scheduler.add_job(
         retention_job,
         CronTrigger(hour=3, minute=15, timezone=settings.locale.zone),
-        kwargs={"db": db, "retention_days": settings.privacy.retention_days},
+        kwargs={
+            "db": db,
+            "retention_days": settings.privacy.retention_days,
+            "key": settings.pseudonym_key(),
+        },
         id="retention",
         coalesce=True,
         misfire_grace_time=3600,

@@ -1,19 +1,43 @@
 """Forgetting a parent on request, and retention: nothing personal is kept longer than promised.
 
-Requests themselves stay (with their category, status and dates) so CPC's counts still add up,
-but every field that says something about the family is blanked.
+Requests themselves stay (category, status, dates, settlement code) so CPC's counts still add
+up, but every field that says something about the family is blanked and nothing leads from the
+person to them any more:
+
+* the request's personal fields and the content of every message on it are blanked;
+* the parent's id leaves their messages (with the source key, which holds their chat's id) and
+  their status steps; the outbox entries and message links of their chat are deleted;
+* in the audit log their id gives way to a pseudonym (see `pseudonym`);
+* in the staff group, the request's topic, or without topics the bot's messages about it, are
+  deleted by the sender (`Kind.GROUP_ERASURE`), which leaves a line saying so.
+
+Conversation state is kept by aiogram's storage, not here: the /forget screen closes it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from core.clock import utcnow
-from core.outbox import refresh_card
+from core.outbox import Kind, to_staff
+from core.requests import OPEN_STATUSES, Author, Status, change_status, format_reference
 from storage.database import Database
+from storage.models import Request
+from storage.repositories import Repositories
 
 ERASED = "—"
+
+
+class Reason(StrEnum):
+    """Why a request was erased; the staff group is told which."""
+
+    PARENT = "parent"  # the parent asked (/forget)
+    RETENTION = "retention"  # the request was closed longer ago than data is kept
 
 
 @dataclass(frozen=True)
@@ -22,42 +46,120 @@ class ErasureReport:
     account_deleted: bool
 
 
-async def forget_user(db: Database, user_id: int) -> ErasureReport:
+def pseudonym(key: bytes, user_id: int) -> str:
+    """What stands for an erased person in the audit log: a hash of their id keyed with a
+    secret from the settings. The same person always gets the same pseudonym, so who did what
+    stays countable across erasures; and as the key is not in the database, a copy of the
+    database (a backup) cannot be searched for a given person, which a plain or salted hash
+    with the salt stored alongside would allow: Telegram ids are few enough to try them all."""
+    return hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+async def forget_user(db: Database, user_id: int, *, key: bytes) -> ErasureReport:
+    """Erase a parent at their request. Their open requests are withdrawn: nobody can answer
+    them any more, and they would wait in the queue for ever."""
     now = utcnow()
+    alias = pseudonym(key, user_id)
     async with db.transaction() as repos:
-        request_ids = await repos.requests.ids_of_user(user_id)
-        await repos.requests.anonymise(request_ids, at=now, erased=ERASED)
-        # Nothing more goes to them, and the staff cards are re-drawn without their data.
-        await repos.outbox.drop_pending_for_chat(user_id)
-        for request_id in request_ids:
-            request = await repos.requests.get(request_id)
-            if request is not None and request.staff_card_message_id is not None:
-                await refresh_card(repos, request, now)
+        requests = await repos.requests.all_of_user(user_id)
+        for request in requests:
+            if request.status in OPEN_STATUSES:
+                await change_status(repos, request, Status.WITHDRAWN, actor_id=None, at=now)
+                request.closed_at = now
+        await _erase(repos, requests, Reason.PARENT, now)
+        await repos.outbox.forget_chat(user_id)
+        await repos.audit.pseudonymise_actor(user_id, alias)
+        await repos.audit.pseudonymise_object("user", user_id, alias)
         existed = await repos.users.get(user_id) is not None
         await repos.users.delete(user_id)
         repos.audit.record(
             at=now,
-            actor_id=user_id,
+            actor_id=None,
+            actor_pseudonym=alias,
             action="user.forgotten",
             object_type="user",
-            object_id=user_id,
-            details={"requests_anonymised": len(request_ids)},
+            object_id=alias,
+            details={"requests_anonymised": len(requests)},
         )
-    return ErasureReport(requests_anonymised=len(request_ids), account_deleted=existed)
+    return ErasureReport(requests_anonymised=len(requests), account_deleted=existed)
 
 
-async def purge_expired(db: Database, *, retention_days: int) -> int:
-    """Anonymise requests closed more than `retention_days` ago; returns how many."""
+async def purge_expired(db: Database, *, retention_days: int, key: bytes) -> int:
+    """Anonymise requests closed more than `retention_days` ago; returns how many. The parent
+    may still use Koldo: only what ties them to these requests goes."""
     now = utcnow()
     async with db.transaction() as repos:
-        request_ids = await repos.requests.closed_before(now - timedelta(days=retention_days))
-        await repos.requests.anonymise(request_ids, at=now, erased=ERASED)
-        if request_ids:
+        requests = await repos.requests.closed_before(now - timedelta(days=retention_days))
+        by_parent: dict[int, list[int]] = {}
+        for request in requests:
+            if request.user_id is not None:
+                by_parent.setdefault(request.user_id, []).append(request.id)
+        await _erase(repos, requests, Reason.RETENTION, now)
+        for parent_id, request_ids in by_parent.items():
+            await repos.audit.pseudonymise_actor(
+                parent_id, pseudonym(key, parent_id), requests=request_ids
+            )
+        if requests:
             repos.audit.record(
                 at=now,
                 actor_id=None,
                 action="retention.anonymised",
                 object_type="request",
-                details={"count": len(request_ids), "retention_days": retention_days},
+                details={"count": len(requests), "retention_days": retention_days},
             )
-    return len(request_ids)
+    return len(requests)
+
+
+async def _erase(
+    repos: Repositories, requests: Sequence[Request], reason: Reason, now: datetime
+) -> None:
+    """What both ways of erasing do to the requests themselves."""
+    ids = [request.id for request in requests]
+    parents = sorted({request.user_id for request in requests if request.user_id is not None})
+    await repos.requests.forget_author(ids, Author.PARENT.value)
+    await repos.requests.anonymise(ids, at=now, erased=ERASED)
+    await repos.outbox.unlink_chats(ids, parents)
+    # Nothing about these requests goes out any more (a card refresh would draw the card
+    # again, a parent's message would post their words again) but the erasure itself.
+    await repos.outbox.drop_for_requests(ids)
+    for request in requests:
+        to_staff(repos, request, Kind.GROUP_ERASURE, now, reason=reason.value)
+
+
+@dataclass(frozen=True)
+class GroupTraces:
+    """Where an erased request still shows in the staff group."""
+
+    request_id: int
+    reference: str
+    chat_id: int
+    thread_id: int | None
+    messages: list[tuple[int, int]]  # (chat, message) posted by the bot about the request
+
+
+async def group_traces(db: Database, request_id: int) -> GroupTraces | None:
+    """Read when the erasure is delivered, not when it is decided: a message about the request
+    that was on its way then has been recorded by now. None if the group never saw it."""
+    async with db.transaction() as repos:
+        request = await repos.requests.get(request_id)
+        if request is None:
+            return None
+        messages = await repos.outbox.links_of(request_id)
+        chat_id = request.staff_chat_id or (messages[0][0] if messages else None)
+        if chat_id is None:
+            return None
+        return GroupTraces(
+            request_id, format_reference(request_id), chat_id, request.staff_thread_id, messages
+        )
+
+
+async def group_traces_removed(db: Database, request_id: int) -> None:
+    """The sender deleted them: the request has no place in the group any more, and the last
+    outbox entries about it (which may name the parent as the actor of an event) go."""
+    async with db.transaction() as repos:
+        request = await repos.requests.get(request_id)
+        if request is None:
+            return
+        request.staff_chat_id = request.staff_thread_id = request.staff_card_message_id = None
+        await repos.outbox.unlink_requests([request_id])
+        await repos.outbox.drop_for_requests([request_id])

@@ -54,15 +54,15 @@ async def _move(
     now: datetime,
     **event: Any,
 ) -> None:
-    """Change the status as staff, tell the parent if it concerns them, say it in the topic
-    (`event` names another line than the new status, e.g. a reassignment), re-draw the card."""
-    change_status(repos, request, new, actor_id=staff_id, at=now, actor=Author.STAFF)
+    """Change the status as staff (which re-draws the card), tell the parent if it concerns
+    them, say it in the topic (`event` names another line than the new status, e.g. a
+    reassignment)."""
+    await change_status(repos, request, new, actor_id=staff_id, at=now, actor=Author.STAFF)
     if new in TOLD_TO_PARENT:
         to_parent(repos, request, Kind.STATUS_NOTICE, now, status=new.value)
     to_staff(
         repos, request, Kind.STAFF_EVENT, now, actor_id=staff_id, **(event or {"event": new.value})
     )
-    await refresh_card(repos, request, now)
 
 
 def _take(request: Request, staff_id: int, now: datetime) -> None:

@@ -35,6 +35,7 @@ class Kind(StrEnum):
     STAFF_EVENT = "staff_event"  # a line in the topic (payload: event, actor_id...)
     URGENT_ALERT = "urgent_alert"  # announce an urgent request with the on-duty staff
     ESCALATION = "escalation"  # nobody has taken the request yet
+    GROUP_ERASURE = "group_erasure"  # delete an erased request's topic and messages (reason)
     # To a parent.
     STAFF_REPLY = "staff_reply"  # (payload: message_id)
     STATUS_NOTICE = "status_notice"  # (payload: status)

@@ -169,17 +169,22 @@ def audit_request(
     )
 
 
-def change_status(
+async def change_status(
     repos: Repositories,
     request: Request,
     new: Status,
     *,
-    actor_id: int,
+    actor_id: int | None,
     at: datetime,
     actor: Author = Author.PARENT,
 ) -> None:
     """Move the request to `new` (from no status at all when it is being filed) and keep the
-    step in its history."""
+    step in its history.
+
+    The staff card shows the status and the buttons that fit it, so every change after filing
+    asks for the card to be re-drawn here, in the one path all changes take: a reopened request
+    once kept "Resolved" and no buttons because its use case forgot to."""
+    filing = request.status is None
     repos.requests.add_status_change(
         StatusChange(
             request=request,
@@ -192,6 +197,8 @@ def change_status(
     )
     request.status = new.value
     request.updated_at = at
+    if not filing:
+        await refresh_card(repos, request, at)
 
 
 async def file_request(
@@ -260,7 +267,7 @@ async def _file(
             created_at=now,
             updated_at=now,
         )
-        change_status(repos, request, Status.NEW, actor_id=user_id, at=now)
+        await change_status(repos, request, Status.NEW, actor_id=user_id, at=now)
         await repos.requests.add(request)
         attachments = []
         for attachment in answers.attachments:
@@ -449,15 +456,14 @@ async def add_parent_message(
             closed = as_utc(request.closed_at or request.updated_at)
             if now - closed <= timedelta(days=REOPEN_DAYS):
                 outcome = Added.REOPENED
-                _reopen(repos, request, user_id, now)
+                await _reopen(repos, request, user_id, now)
             else:
                 if not await has_current_consent(repos, user_id):
                     raise ConsentRequired()
                 outcome = Added.FOLLOW_UP
                 request = await _follow_up(repos, request, now)
         elif request.status == Status.WAITING_PARENT:
-            change_status(repos, request, Status.IN_PROGRESS, actor_id=user_id, at=now)
-            await refresh_card(repos, request, now)
+            await change_status(repos, request, Status.IN_PROGRESS, actor_id=user_id, at=now)
         message = await record_message(
             repos, request, author=Author.PARENT, author_id=user_id, now=now, text=text,
             attachment=attachment, file_id=file_id, source_key=source_key,
@@ -480,8 +486,8 @@ async def add_parent_message(
         return AddedMessage(outcome, request.id, format_reference(request.id))
 
 
-def _reopen(repos: Repositories, request: Request, user_id: int, now: datetime) -> None:
-    change_status(repos, request, Status.REOPENED, actor_id=user_id, at=now)
+async def _reopen(repos: Repositories, request: Request, user_id: int, now: datetime) -> None:
+    await change_status(repos, request, Status.REOPENED, actor_id=user_id, at=now)
     request.closed_at = None
     # Escalation counts from here: the request waits to be taken again.
     request.escalated_at = now
@@ -500,7 +506,7 @@ async def _follow_up(repos: Repositories, old: Request, now: datetime) -> Reques
         created_at=now,
         updated_at=now,
     )
-    change_status(repos, request, Status.NEW, actor_id=old.user_id or 0, at=now)
+    await change_status(repos, request, Status.NEW, actor_id=old.user_id, at=now)
     await repos.requests.add(request)
     audit_request(repos, "request.filed", request, actor_id=old.user_id, at=now,
                   details={"follow_up_of": old.id})  # fmt: skip
@@ -512,12 +518,11 @@ async def withdraw_request(db: Database, *, user_id: int, request_id: int) -> Re
     async with _own_request(db, user_id, request_id) as (repos, request):
         if request.status not in OPEN_STATUSES:
             raise InvalidTransition("not_open", status=request.status)
-        change_status(repos, request, Status.WITHDRAWN, actor_id=user_id, at=now)
+        await change_status(repos, request, Status.WITHDRAWN, actor_id=user_id, at=now)
         request.closed_at = now
         to_staff(
             repos, request, Kind.STAFF_EVENT, now, event=Status.WITHDRAWN.value, actor_id=user_id
         )
-        await refresh_card(repos, request, now)
         audit_request(repos, "request.withdrawn", request, actor_id=user_id, at=now)
         return _summary(request)
 

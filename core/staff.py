@@ -47,7 +47,7 @@ async def add_staff(
     actor_id: int | None = None,
 ) -> Staff:
     """Add someone, or update their name and flags if they are listed already."""
-    name = " ".join(name.split())[:MAX_NAME]
+    name = _clean_name(name)
     if user_id <= 0:
         raise InvalidInput("user_id")
     if not name:
@@ -70,13 +70,35 @@ async def ensure_admin(db: Database, user_id: int) -> None:
         if member is None:
             repos.staff.add(
                 StaffMember(
-                    user_id=user_id, name=f"Admin {user_id}", is_admin=True, on_duty=True,
+                    user_id=user_id, name=_placeholder(user_id), is_admin=True, on_duty=True,
                     added_at=utcnow(),
                 )
             )  # fmt: skip
             _audit(repos, "staff.added", user_id, None, {"admin": True, "from": "settings"})
         elif not member.is_admin:
             member.is_admin = True
+
+
+async def learn_name(db: Database, user_id: int, telegram_name: str) -> None:
+    """A listed member seen acting or writing in the group: the name Telegram shows replaces a
+    placeholder, so cards and alerts name the first admin from the settings without anyone
+    running `koldo staff add`. A name given by hand is kept."""
+    name = _clean_name(telegram_name)
+    if not name:
+        return
+    async with db.transaction() as repos:
+        member = await repos.staff.get(user_id)
+        if member is not None and member.name == _placeholder(user_id):
+            member.name = name
+
+
+def _placeholder(user_id: int) -> str:
+    """The name of the first admin from the settings until Koldo learns a real one."""
+    return f"Admin {user_id}"
+
+
+def _clean_name(name: str) -> str:
+    return " ".join(name.split())[:MAX_NAME]
 
 
 async def remove_staff(db: Database, user_id: int, *, actor_id: int | None = None) -> None:

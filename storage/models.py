@@ -191,7 +191,11 @@ class StatusChange(Base):
 
 
 class AuditEntry(Base):
-    """Who saw or changed what, and refused attempts. Never holds personal data itself."""
+    """Who saw or changed what, and refused attempts. Never holds personal data itself.
+
+    When a parent is erased, their Telegram id gives way to a pseudonym (a keyed hash, see
+    core.erasure) in `actor_pseudonym`, and in `object_id` where they were the object: who did
+    what stays countable, but nothing leads back to the person."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
@@ -199,6 +203,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     actor_id: Mapped[int | None] = mapped_column(TelegramId)
+    actor_pseudonym: Mapped[str | None] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(48))
     object_type: Mapped[str | None] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))

@@ -12,7 +12,7 @@ from bot.config import DataSettings
 from core import reference
 from core.clock import utcnow
 from core.consent import NOTICE_VERSION, answer_notice
-from core.erasure import ERASED, forget_user, purge_expired
+from core.erasure import ERASED, forget_user, pseudonym, purge_expired
 from core.errors import AccessDenied, ConsentRequired, InvalidInput, InvalidTransition, NotFound
 from core.forms import Answers, AttachmentKind, Category, DocumentType, Subject
 from core.requests import (
@@ -28,10 +28,12 @@ from core.requests import (
 )
 from core.urgency import UrgencyKeywords
 from core.users import choose_language, load_profile
-from tests.e2e import AuditEntry, Request, RequestMessage, User, rows
+from storage.models import OutboxEntry
+from tests.e2e import AuditEntry, Request, RequestMessage, StatusChange, User, rows
 
 PARENT = 7001
 OTHER = 7002
+KEY = b"a key kept out of the database"
 
 
 @pytest.fixture(scope="module")
@@ -238,11 +240,12 @@ async def test_forget_anonymises_requests_and_deletes_the_account(db, keywords):
     kept = await file_request(
         db, user_id=OTHER, answers=documents(), language="ru", keywords=keywords
     )
-    report = await forget_user(db, PARENT)
+    report = await forget_user(db, PARENT, key=KEY)
     assert report.requests_anonymised == 1 and report.account_deleted
     erased, other = await rows(db, Request)
     assert erased.user_id is None and erased.phone is None and erased.description is None
-    assert erased.category == "documents" and erased.status == "new"
+    # Nobody can answer an open request of an erased parent: it is withdrawn.
+    assert erased.category == "documents" and erased.status == "withdrawn"
     assert other.id == kept.id and other.phone == "+996700123456"
     messages = await rows(db, RequestMessage)
     assert [(m.request_id, m.file_id, m.text) for m in messages] == [
@@ -268,10 +271,28 @@ async def test_retention_anonymises_only_long_closed_requests(db, keywords):
             .where(Request.id == old.id)
             .values(closed_at=utcnow() - timedelta(days=400))
         )
-    assert await purge_expired(db, retention_days=365) == 1
-    assert await purge_expired(db, retention_days=365) == 0
+    assert await purge_expired(db, retention_days=365, key=KEY) == 1
+    assert await purge_expired(db, retention_days=365, key=KEY) == 0
     first, second = await rows(db, Request)
     assert first.phone is None and second.phone == "+996700123456"
+    # Nothing ties the parent to the old request any more; the recent one is still theirs.
+    messages = await rows(db, RequestMessage)
+    assert [(m.request_id, m.author_id, m.file_id) for m in messages] == [
+        (old.id, None, None),
+        (recent.id, PARENT, "ph-1"),
+    ]
+    changes = await rows(db, StatusChange)
+    assert {c.request_id for c in changes if c.actor_id == PARENT} == {recent.id}
+    entries = await rows(db, AuditEntry, AuditEntry.object_type == "request")
+    alias = pseudonym(KEY, PARENT)
+    assert {(e.object_id, e.actor_id, e.actor_pseudonym) for e in entries} == {
+        (str(old.id), None, alias),
+        (str(recent.id), PARENT, None),
+        (None, None, None),  # the retention run itself
+    }
+    # The staff group is asked to delete the old request's topic; nothing else goes out for it.
+    outbox = await rows(db, OutboxEntry, OutboxEntry.request_id == old.id)
+    assert [(e.kind, e.payload) for e in outbox] == [("group_erasure", {"reason": "retention"})]
 
 
 async def test_seed_is_idempotent_and_deactivates_removed_codes(db, tmp_path: Path):

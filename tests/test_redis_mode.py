@@ -174,3 +174,20 @@ async def test_a_lock_left_by_a_killed_process_expires_in_seconds(
             lambda: parent.screen().text == tr("ru", "📄 Which document do you need help with?"),
         )
         assert time.monotonic() - started < LOCK_SECONDS + 3
+
+
+async def test_forget_leaves_no_conversation_state_in_redis(emulator, database_url, redis_url):
+    settings = make_settings(database_url, emulator.base_url, redis={"url": redis_url})
+    parent = SimulatedPerson(emulator, user_id=8101)
+    async with bot_running(settings):
+        await onboard(parent, "ru")
+        await parent.press(tr("ru", "📄 Documents"))
+        await parent.send_command("/forget")
+        await parent.press(tr("ru", "🗑 Yes, erase"))
+        assert tr("ru", "✅ Done. Your language choice and consent were erased.") in (
+            parent.screen().text
+        )
+    client = Redis.from_url(redis_url)
+    keys = [key.decode() for key in await client.keys("*")]
+    await client.aclose()
+    assert [key for key in keys if "8101" in key] == []

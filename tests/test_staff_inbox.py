@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from core.staff import add_staff
+from core.staff import add_staff, list_staff
 from storage.models import AuditEntry, OutboxEntry, Request, RequestMessage
 from tests.e2e import fill_documents_form, onboard, rows, tr, trn
 from tests.emulator import BotApiEmulator, SimulatedGroupMember, SimulatedPerson
@@ -264,7 +264,7 @@ async def test_telegram_timing_out_for_a_while_delivers_each_reply_once(
         sends = [call.status for call in emulator.calls_of("sendMessage")[before:]]
         # Three replies, the parent's "taken" notice and the group's event: no second copies.
         assert sorted(sends) == [200] * 5 + [504] * 2
-        taken = tr("ru", "🔧 {name} took the request.", name="Admin 500")
+        taken = tr("ru", "🔧 {name} took the request.", name="Нурлан")
         assert texts(emulator.chat_messages(STAFF_GROUP))[1:] == [taken]  # after the card, once
 
 
@@ -405,7 +405,7 @@ async def test_deleted_topic_is_opened_again_and_blocked_parent_is_shown(inbox, 
     line = tr(
         "ru",
         "⚠️ {name}'s reply did not reach the parent: {reason}.",
-        name="Admin 500",
+        name="Нурлан",
         reason=reason,
     )
     await wait_for(emulator, STAFF_GROUP, lambda: line in texts(admin.topic_messages()))
@@ -427,3 +427,54 @@ async def test_group_without_topics_uses_cards_and_replies(database_url, emulato
         await wait_for(emulator, parent.chat_id, lambda: "Позвоним завтра" in parent.screen().text)
         [request] = await rows(running.db, Request)
         assert request.status == "in_progress" and request.staff_thread_id is None
+
+
+async def test_a_parent_writing_after_resolution_gives_the_card_its_buttons_back(inbox, emulator):
+    parent = SimulatedPerson(emulator, user_id=7601)
+    await file_request(parent, "ru")
+    admin = staff_member(emulator, ADMIN, "Нурлан")
+    _topic, card = await _topic_and_card(emulator, admin)
+    buttons = card.buttons
+    await admin.press_on(card.message_id, RESOLVE)
+    question = tr("ru", "❓ <b>{reference}</b>: was your problem solved?", reference="K-000001")
+    question = question.replace("<b>", "").replace("</b>", "")
+    await wait_for(emulator, parent.chat_id, lambda: parent.screen().text == question)
+    await wait_for(emulator, STAFF_GROUP, lambda: admin.topic_messages()[0].buttons == [])
+    await outbox_reaches(inbox.db, all_done)  # the question is linked to the request
+
+    await _reply_as_parent(parent, parent.screen().message_id, "Нам снова отказали в ЗАГСе")
+    [request] = await rows(inbox.db, Request)
+    assert request.status == "reopened"
+    # The card is redrawn with the new status and its buttons, so staff can take it again.
+    await wait_for(emulator, STAFF_GROUP, lambda: admin.topic_messages()[0].buttons == buttons)
+    assert tr("ru", "🔁 Reopened") in admin.topic_messages()[0].text
+    await admin.press_on(card.message_id, TAKE)
+    [request] = await rows(inbox.db, Request)
+    assert (request.status, request.assignee_id) == ("in_progress", ADMIN)
+
+
+async def test_staff_are_named_as_in_telegram_until_named_by_hand(inbox, emulator):
+    parent = SimulatedPerson(emulator, user_id=7701)
+    await file_request(parent, "ru")
+    admin = SimulatedGroupMember(emulator, STAFF_GROUP, ADMIN, "Нурлан", last_name="Абдыраев")
+    colleague = staff_member(emulator, COLLEAGUE, "Aiperi")
+    topic, card = await _topic_and_card(emulator, admin)
+    colleague.in_topic(topic.message_thread_id)
+
+    # The first admin from the settings has only a placeholder until seen in the group.
+    await admin.press_on(card.message_id, TAKE)
+    took = tr("ru", "🔧 {name} took the request.", name="Нурлан Абдыраев")
+    await wait_for(emulator, STAFF_GROUP, lambda: took in texts(admin.topic_messages()))
+    taken_by = tr("ru", "Taken by: {name}", name="Нурлан Абдыраев")
+    await wait_for(emulator, STAFF_GROUP, lambda: taken_by in admin.topic_messages()[0].text)
+
+    # A name given with `koldo staff add` wins over the one in Telegram.
+    await colleague.press_on(card.message_id, TAKE)
+    took = tr("ru", "🔧 {name} took the request.", name="Айпери")
+    await wait_for(emulator, STAFF_GROUP, lambda: took in texts(admin.topic_messages()))
+    await add_staff(inbox.db, ADMIN, "Нурлан (координатор)", is_admin=True)
+    await admin.press_on(card.message_id, TAKE)
+    took = tr("ru", "🔧 {name} took the request.", name="Нурлан (координатор)")
+    await wait_for(emulator, STAFF_GROUP, lambda: took in texts(admin.topic_messages()))
+    names = {member.user_id: member.name for member in await list_staff(inbox.db)}
+    assert names == {ADMIN: "Нурлан (координатор)", COLLEAGUE: "Айпери"}

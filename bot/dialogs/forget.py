@@ -9,21 +9,37 @@ from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, Cancel
 
 from bot.dialogs.states import ForgetSG
-from bot.widgets import TP, B, T
+from bot.i18n import gettext_, ngettext_
+from bot.widgets import B, T
 from core.erasure import forget_user
 
 
 async def on_erase(callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
     # /forget reset the dialog stack before asking, so no half-filled form is left in the
     # conversation state: the database is all there is to erase.
-    report = await forget_user(manager.middleware_data["db"], callback.from_user.id)
-    manager.middleware_data["profiles"].forget(callback.from_user.id)
-    manager.dialog_data["requests"] = report.requests_anonymised
-    await manager.switch_to(ForgetSG.done)
+    data = manager.middleware_data
+    user_id = callback.from_user.id
+    report = await forget_user(data["db"], user_id, key=data["settings"].pseudonym_key())
+    data["profiles"].forget(user_id)
+    # The conversation ends here and the last words come as a message of their own: a dialog
+    # left open on a "done" screen would stay in the conversation state, under their id.
+    await manager.reset_stack()
+    await callback.bot.send_message(chat_id=user_id, text=done_text(report.requests_anonymised))
 
 
-async def done_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    return {"requests": dialog_manager.dialog_data.get("requests", 0)}
+def done_text(requests: int) -> str:
+    """What was erased; the line about requests only when there were any."""
+    lines = [gettext_("✅ Done. Your language choice and consent were erased.")]
+    if requests:
+        lines.append(
+            ngettext_(
+                "Personal data was removed from {requests} request.",
+                "Personal data was removed from {requests} requests.",
+                requests,
+            ).format(requests=requests)
+        )
+    lines.append(gettext_("\nPress /start if you want to use the bot again."))
+    return "\n".join(lines)
 
 
 def forget_dialog() -> Dialog:
@@ -36,6 +52,7 @@ def forget_dialog() -> Dialog:
                 "requests: phone numbers, stories, photos, files, voice messages, children's "
                 "ages and grades, and places you typed."
             ),
+            T("\nRequests still open are withdrawn: CPC will have no way to answer you."),
             T(
                 "\nThe reference numbers and dates stay, with nothing about you, so that CPC's "
                 "counts add up. This cannot be undone."
@@ -43,16 +60,5 @@ def forget_dialog() -> Dialog:
             Button(B("🗑 Yes, erase"), id="erase", on_click=on_erase),
             Cancel(B("✖️ No, keep my data")),
             state=ForgetSG.confirm,
-        ),
-        Window(
-            T("✅ Done. Your language choice and consent were erased."),
-            TP(
-                "Personal data was removed from {requests} request.",
-                "Personal data was removed from {requests} requests.",
-                "requests",
-            ),
-            T("\nPress /start if you want to use the bot again."),
-            state=ForgetSG.done,
-            getter=done_getter,
         ),
     )

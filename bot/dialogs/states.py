@@ -45,4 +45,3 @@ class MyRequestsSG(StatesGroup):
 
 class ForgetSG(StatesGroup):
     confirm = State()
-    done = State()

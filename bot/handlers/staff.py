@@ -13,7 +13,7 @@ from typing import Any
 from aiogram import Router
 from aiogram.enums import ChatMemberStatus
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, TelegramObject, User
 from babel.dates import format_timedelta
 
 from bot.config import Settings
@@ -27,7 +27,7 @@ from core import inbox, inbox_views, outbox
 from core.clock import utcnow
 from core.errors import AccessDenied, CoreError, InvalidInput
 from core.inbox_views import QueueItem
-from core.staff import authorize, list_staff, toggle_duty
+from core.staff import authorize, learn_name, list_staff, toggle_duty
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -328,6 +328,19 @@ async def on_bot_membership(event: ChatMemberUpdated, db: Database) -> None:
     logger.info("The bot is %s in the staff group; %d waiting entries go now", status, waiting)
 
 
+async def learn_staff_name(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    event: TelegramObject,
+    data: dict[str, Any],
+) -> Any:
+    """Whoever acts or writes in the group: core keeps their Telegram name if they are staff
+    known only by a placeholder."""
+    user: User | None = data.get("event_from_user")
+    if user is not None:
+        await learn_name(data["db"], user.id, user.full_name)
+    return await handler(event, data)
+
+
 def build_router(staff_chat_id: int | None) -> Router:
     router = Router(name="staff")
     if staff_chat_id is None:
@@ -337,6 +350,8 @@ def build_router(staff_chat_id: int | None) -> Router:
     router.callback_query.filter(in_staff_group)
     router.my_chat_member.filter(in_staff_group)
     router.my_chat_member.register(on_bot_membership)
+    router.message.middleware(learn_staff_name)
+    router.callback_query.middleware(learn_staff_name)
     router.callback_query.register(on_card_button, staff_texts.CardAction.filter())
     router.callback_query.register(on_other_button)
     router.message.register(on_queue, Command("queue"))

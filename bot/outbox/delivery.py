@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
     CreateForumTopic,
+    DeleteForumTopic,
+    DeleteMessages,
     EditMessageText,
     SendDocument,
     SendMessage,
@@ -24,7 +28,7 @@ from bot.outbox import parent_texts, staff_texts
 from bot.outbox.pacing import Pacer
 from bot.outbox.words import Words
 from bot.widgets import escape
-from core import inbox_views, outbox
+from core import erasure, inbox_views, outbox
 from core.inbox_views import Card
 from core.outbox import Delivery, Kind
 from core.requests import Author, Status
@@ -36,6 +40,7 @@ logger = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024
 DIGEST_SIZE = 30  # lines per digest message, well under Telegram's 4096 characters
 DIGEST_LIMIT = 600  # requests listed at once; any beyond wait for the next digest
+DELETE_BATCH = 100  # message ids one deleteMessages call takes
 GONE_TOPIC = ("message thread not found", "topic_deleted", "topic_id_invalid")
 NOT_A_FORUM = "not a forum"
 MEDIA = {"photo": (SendPhoto, "photo"), "document": (SendDocument, "document"),
@@ -75,6 +80,8 @@ class Deliverer:
         self._forum = True
 
     async def deliver(self, delivery: Delivery) -> list[tuple[int, int]]:
+        if delivery.kind == Kind.GROUP_ERASURE:
+            return await self._erase_in_group(delivery)
         if delivery.chat_id == outbox.STAFF_CHAT:
             return await self._to_group(delivery)
         return await self._to_parent(delivery)
@@ -273,6 +280,33 @@ class Deliverer:
             return staff_texts.event_text(self.staff_words, event, name=actor, reason=reason)
         to = names.get(int(payload.get("to_id") or 0), "")
         return staff_texts.event_text(self.staff_words, event, name=actor, to=to)
+
+    async def _erase_in_group(self, delivery: Delivery) -> list[tuple[int, int]]:
+        """An erased request leaves the group: its topic with everything in it, then the bot's
+        other messages about it (without topics the card and all it passed on; alerts posted
+        outside the topic), then a line where the topic was. Each step can be repeated after a
+        retry. The line is not linked to the request: a reply to it continues nothing."""
+        traces = await erasure.group_traces(self.db, delivery.request_id or 0)
+        if traces is None:
+            return []
+        if traces.thread_id is not None:
+            method = DeleteForumTopic(chat_id=traces.chat_id, message_thread_id=traces.thread_id)
+            try:
+                await self._call(traces.chat_id, method)
+            except TelegramBadRequest as error:
+                if not any(words in str(error).lower() for words in GONE_TOPIC):
+                    raise
+        for chat_id, messages in groupby(traces.messages, key=itemgetter(0)):
+            ids = [message_id for _chat, message_id in messages]
+            for start in range(0, len(ids), DELETE_BATCH):
+                batch = ids[start : start + DELETE_BATCH]
+                await self._call(chat_id, DeleteMessages(chat_id=chat_id, message_ids=batch))
+        text = staff_texts.erased_note(
+            self.staff_words, traces.reference, str(delivery.payload.get("reason"))
+        )
+        await self._call(traces.chat_id, SendMessage(chat_id=traces.chat_id, text=text))
+        await erasure.group_traces_removed(self.db, traces.request_id)
+        return []
 
     # ------------------------------------------------------------------ a parent's chat
 

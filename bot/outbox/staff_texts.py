@@ -48,6 +48,12 @@ SATISFACTION = {
     Satisfaction.PARTLY: N_("partly"),
     Satisfaction.NO: N_("no"),
 }
+ERASED_NOTE = {
+    "parent": N_("🗑 Request {reference}: the parent's data was erased at their request."),
+    "retention": N_(
+        "🗑 Request {reference}: the parent's data was erased, as the time it is kept ran out."
+    ),
+}
 EVENT = {
     Status.IN_PROGRESS.value: N_("🔧 {name} took the request."),
     Status.WAITING_PARENT.value: N_("⏳ {name} is waiting for the parent's answer."),
@@ -268,3 +274,8 @@ def digest(
         total,
     )
     return "\n".join([head, *lines])
+
+
+def erased_note(words: Words, reference: str, reason: str) -> str:
+    """Where an erased request's topic was (see core.erasure.Reason)."""
+    return words.say(ERASED_NOTE[reason], reference=reference)

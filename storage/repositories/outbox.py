@@ -91,12 +91,37 @@ class OutboxRepository:
             self.session.info[OUTBOX_WRITTEN] = True
         return result.rowcount or 0
 
-    async def drop_pending_for_chat(self, chat_id: int) -> None:
-        await self.session.execute(
-            delete(OutboxEntry)
-            .where(OutboxEntry.chat_id == chat_id)
-            .where(OutboxEntry.state.in_(UNFINISHED))
+    async def forget_chat(self, chat_id: int) -> None:
+        """Every entry for this chat, sent or not, and every link to a message in it."""
+        await self.session.execute(delete(OutboxEntry).where(OutboxEntry.chat_id == chat_id))
+        await self.session.execute(delete(MessageLink).where(MessageLink.chat_id == chat_id))
+
+    async def drop_for_requests(self, request_ids: Sequence[int]) -> None:
+        """Entries about these requests, sent or waiting, except those being sent right now
+        (their message may be on its way and the sender still has to record it)."""
+        if request_ids:
+            await self.session.execute(
+                delete(OutboxEntry)
+                .where(OutboxEntry.request_id.in_(request_ids))
+                .where(OutboxEntry.state != SENDING)
+            )
+
+    async def unlink_chats(self, request_ids: Sequence[int], chat_ids: Sequence[int]) -> None:
+        if request_ids and chat_ids:
+            await self.session.execute(
+                delete(MessageLink)
+                .where(MessageLink.request_id.in_(request_ids))
+                .where(MessageLink.chat_id.in_(chat_ids))
+            )
+
+    async def links_of(self, request_id: int) -> list[tuple[int, int]]:
+        """(chat, message) of every message known to belong to the request."""
+        rows = await self.session.execute(
+            select(MessageLink.chat_id, MessageLink.message_id)
+            .where(MessageLink.request_id == request_id)
+            .order_by(MessageLink.chat_id, MessageLink.message_id)
         )
+        return [(chat_id, message_id) for chat_id, message_id in rows]
 
     async def link(self, chat_id: int, message_id: int, request_id: int) -> None:
         """Remember that a message belongs to a request (once; a resend may repeat it)."""

@@ -83,19 +83,40 @@ class RequestRepository:
             )
         )
 
-    async def ids_of_user(self, user_id: int) -> list[int]:
+    async def all_of_user(self, user_id: int) -> list[Request]:
         return list(
-            await self.session.scalars(select(Request.id).where(Request.user_id == user_id))
+            await self.session.scalars(
+                select(Request).where(Request.user_id == user_id).order_by(Request.id)
+            )
         )
 
-    async def closed_before(self, moment: datetime) -> list[int]:
+    async def closed_before(self, moment: datetime) -> list[Request]:
         """Requests closed before `moment` whose personal data is still there."""
         return list(
             await self.session.scalars(
-                select(Request.id)
+                select(Request)
                 .where(Request.closed_at < moment)
                 .where(Request.anonymised_at.is_(None))
+                .order_by(Request.id)
             )
+        )
+
+    async def forget_author(self, request_ids: Sequence[int], author: str) -> None:
+        """Who wrote and who changed the status, for one kind of author (the parent): their
+        id, and the source key of their messages (it holds their chat's id), go."""
+        if not request_ids:
+            return
+        await self.session.execute(
+            update(RequestMessage)
+            .where(RequestMessage.request_id.in_(request_ids))
+            .where(RequestMessage.author == author)
+            .values(author_id=None, source_key=None)
+        )
+        await self.session.execute(
+            update(StatusChange)
+            .where(StatusChange.request_id.in_(request_ids))
+            .where(StatusChange.actor == author)
+            .values(actor_id=None)
         )
 
     async def anonymise(self, request_ids: Sequence[int], *, at: datetime, erased: str) -> None:
