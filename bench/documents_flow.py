@@ -111,7 +111,8 @@ async def documents_parent(emulator: BotApiEmulator, user_id: int) -> SimulatedP
         (lambda: person.press("Ak-Ordo", wait=False), _reads(person, "in your own words")),
         (lambda: person.send_text(STORY, wait=False), _sees(person, "➡️ Next")),
         (lambda: person.press("➡️ Next", wait=False), lambda: person.reply_keyboard() is not None),
-        (lambda: person.press("📱 Share my number", wait=False), _sees(person, "✅ Send")),
+        (lambda: person.press("📱 Share my number", wait=False), _sees(person, "✅ No")),
+        (lambda: person.press("✅ No", wait=False), _sees(person, "✅ Send")),
         (lambda: person.press("✅ Send", wait=False), _reads(person, "K-")),
     ]
     assert len(steps) == STEPS_PER_PARENT

@@ -41,6 +41,14 @@ class Obstacle(StrEnum):
     OTHER = "other"
 
 
+class Danger(StrEnum):
+    """The parent's own answer to "Is a child in danger right now?", asked in every form: text
+    matching cannot read a voice message, and a parent may not use the words it knows."""
+
+    YES = "yes"
+    NO = "no"
+
+
 class Field(StrEnum):
     DOCUMENT_TYPE = "document_type"
     SUBJECT = "subject"
@@ -50,6 +58,7 @@ class Field(StrEnum):
     OBSTACLE = "obstacle"
     DESCRIPTION = "description"
     PHONE = "phone"
+    DANGER = "danger"
 
 
 class AttachmentKind(StrEnum):
@@ -82,6 +91,7 @@ class Answers:
     description: str = ""
     attachments: list[dict[str, str]] = field(default_factory=list)
     phone: str | None = None
+    danger: Danger | None = None
     # Names this form: the request filed from it keeps the key, so sending the same form twice
     # (a repeated update, a double tap, a press replayed after a crash) files it once.
     key: str | None = None
@@ -99,6 +109,7 @@ class Answers:
             ("document_type", DocumentType),
             ("subject", Subject),
             ("obstacle", Obstacle),
+            ("danger", Danger),
         ):
             if values.get(key) is not None:
                 values[key] = kind(values[key])
@@ -129,12 +140,13 @@ def new_form(category: Category) -> Answers:
 
 
 def fields_for(answers: Answers) -> list[Field]:
-    """The questions of this form, in order; the child's age only when the help is for a child."""
+    """The questions of this form, in order; the child's age only when the help is for a child,
+    and always, last, whether a child is in danger."""
     if answers.category is Category.DOCUMENTS:
         steps = [Field.DOCUMENT_TYPE, Field.SUBJECT]
         if answers.subject is not Subject.SELF:
             steps.append(Field.CHILD_AGE)
-        return [*steps, Field.SETTLEMENT, Field.DESCRIPTION, Field.PHONE]
+        return [*steps, Field.SETTLEMENT, Field.DESCRIPTION, Field.PHONE, Field.DANGER]
     return [
         Field.CHILD_AGE,
         Field.GRADE,
@@ -142,6 +154,7 @@ def fields_for(answers: Answers) -> list[Field]:
         Field.OBSTACLE,
         Field.DESCRIPTION,
         Field.PHONE,
+        Field.DANGER,
     ]
 
 

@@ -24,6 +24,7 @@ from core.forms import (
     Answers,
     AttachmentKind,
     Category,
+    Danger,
     DocumentType,
     Obstacle,
     Subject,
@@ -255,7 +256,11 @@ async def _file(
             and await repos.reference.get(Settlement, answers.settlement_code or "") is None
         ):
             raise InvalidInput("unknown_settlement")
-        urgent = keywords.matches(answers.description) or keywords.matches(answers.settlement_other)
+        urgent = (
+            answers.danger is Danger.YES
+            or keywords.matches(answers.description)
+            or keywords.matches(answers.settlement_other)
+        )
         request = Request(
             user_id=user_id,
             category=answers.category.value,

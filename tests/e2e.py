@@ -53,6 +53,7 @@ async def fill_documents_form(
     *,
     story: str = "Мы потеряли свидетельство о рождении сына",
     settlement: str | None = None,
+    danger: bool = False,
 ) -> None:
     """From the menu to the summary screen of a Documents request for a 9-year-old."""
     await parent.press(tr(language, "📄 Documents"))
@@ -63,6 +64,7 @@ async def fill_documents_form(
     await parent.send_text(story)
     await parent.press(tr(language, "➡️ Next"))
     await parent.press(tr(language, "📱 Share my number"))
+    await parent.press(tr(language, "🆘 Yes, a child is in danger" if danger else "✅ No"))
 
 
 async def rows(db: Database, model: type, *where: Any) -> list[Any]:

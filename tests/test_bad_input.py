@@ -38,6 +38,7 @@ async def test_text_over_4096_characters_is_refused_and_the_form_kept(koldo, emu
     await parent.send_text("Короткая история")
     await parent.press(tr("ru", "➡️ Next"))
     await parent.press(tr("ru", "📱 Share my number"))
+    await parent.press(tr("ru", "✅ No"))
     summary = parent.screen().text
     assert tr("ru", "Child's age") + ": 9" in summary
     assert "Короткая история" in summary
@@ -110,6 +111,7 @@ async def test_invalid_phone_is_explained_and_a_good_one_accepted(koldo, emulato
         )
         assert parent.reply_keyboard() is not None
     await parent.send_text("+996 (770) 55-44-33")
+    await parent.press(tr("ru", "✅ No"))
     assert "+996 770 554 433" in parent.screen().text
 
 

@@ -74,9 +74,11 @@ def test_school_order_and_summary_position():
         Field.OBSTACLE,
         Field.DESCRIPTION,
         Field.PHONE,
+        Field.DANGER,
     ]
-    assert next_field(answers, Field.PHONE) is None
-    assert previous_field(answers, None) is Field.PHONE
+    assert next_field(answers, Field.PHONE) is Field.DANGER
+    assert next_field(answers, Field.DANGER) is None
+    assert previous_field(answers, None) is Field.DANGER
     assert previous_field(answers, Field.CHILD_AGE) is None
 
 

@@ -74,6 +74,7 @@ async def file_with_photo(parent: SimulatedPerson) -> None:
     await parent.send_photo(file_id="parent-photo")
     await parent.press(tr("ru", "➡️ Next"))
     await parent.press(tr("ru", "📱 Share my number"))
+    await parent.press(tr("ru", "✅ No"))
     await parent.press(tr("ru", "✅ Send"))
 
 

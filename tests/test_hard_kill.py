@@ -56,6 +56,7 @@ async def test_a_story_sent_while_koldo_is_killed_is_kept(
     try:
         await parent.press(tr("ru", "➡️ Next"))
         await parent.press(tr("ru", "📱 Share my number"))
+        await parent.press(tr("ru", "✅ No"))
         await parent.press(tr("ru", "✅ Send"))
         db = Database.from_url(database_url)
         try:
@@ -78,6 +79,7 @@ async def test_send_pressed_while_koldo_is_killed_files_one_request(
         await parent.send_text("Нет свидетельства о рождении")
         await parent.press(tr("ru", "➡️ Next"))
         await parent.press(tr("ru", "📱 Share my number"))
+        await parent.press(tr("ru", "✅ No"))
         summary = parent.screen()
         [send] = [b for row in summary.inline_buttons for b in row if b.text == tr("ru", "✅ Send")]
         emulator.delay("*", 2)  # the request is filed; the "sent" screen is never confirmed

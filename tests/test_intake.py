@@ -84,6 +84,7 @@ async def test_a_story_message_delivered_twice_is_stored_once(
         await emulator.settle(emulator.push_update(emulator.update_payload(update_id)))
     await parent.press(tr("ru", "➡️ Next"))
     await parent.press(tr("ru", "📱 Share my number"))
+    await parent.press(tr("ru", "✅ No"))
     await parent.press(tr("ru", "✅ Send"))
     [request] = await rows(koldo.db, Request)
     assert request.description == "Сгорел дом, документы сгорели"

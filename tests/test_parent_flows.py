@@ -78,7 +78,9 @@ async def test_documents_request_end_to_end(koldo, emulator, language):
     await parent.press(tr(language, "📱 Share my number"))
     assert parent.reply_keyboard() is None
     thanks = tr(language, "📞 Thank you, we have your number: {phone}", phone="+996 700 123 456")
-    assert parent.texts()[-2:-1] == [thanks]  # it closed the keyboard; the summary follows
+    assert parent.texts()[-2:-1] == [thanks]  # it closed the keyboard; the next screen follows
+    assert parent.screen().text == tr(language, "🆘 Is a child in danger right now?")
+    await parent.press(tr(language, "✅ No"))
 
     summary = parent.screen().text
     assert SETTLEMENT_NAME[language] in summary
@@ -144,6 +146,7 @@ async def test_school_request_end_to_end(koldo, emulator, language):
     await parent.send_text("Сын помогает отцу на рынке Дордой")
     await parent.press(tr(language, "➡️ Next"))
     await parent.send_text("0555 12-34-56")
+    await parent.press(tr(language, "✅ No"))
     summary = parent.screen().text
     assert "Жилмассив Калыс-Ордо, ул. 5" in summary
     assert "+996 555 123 456" in summary

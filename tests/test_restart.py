@@ -22,6 +22,7 @@ async def test_restart_in_the_middle_of_the_documents_flow(koldo, emulator, data
         await parent.send_text("Туулгандыгы тууралуу күбөлүк жок")
         await parent.press(tr("ky", "➡️ Next"))
         await parent.press(tr("ky", "📱 Share my number"))
+        await parent.press(tr("ky", "✅ No"))
         await parent.press(tr("ky", "✅ Send"))
         [request] = await rows(restarted.db, Request)
         assert (request.child_age, request.document_type) == (11, "birth_certificate")

@@ -478,3 +478,33 @@ async def test_staff_are_named_as_in_telegram_until_named_by_hand(inbox, emulato
     await wait_for(emulator, STAFF_GROUP, lambda: took in texts(admin.topic_messages()))
     names = {member.user_id: member.name for member in await list_staff(inbox.db)}
     assert names == {ADMIN: "Нурлан (координатор)", COLLEAGUE: "Айпери"}
+
+
+@pytest.mark.parametrize("language", ["ru", "ky"])
+async def test_a_parent_saying_a_child_is_in_danger_is_urgent_at_once(inbox, emulator, language):
+    """Asked, not guessed: a story without any alarming word (or a voice message) and the
+    parent's Yes make the request urgent, show the numbers and alert who is on duty."""
+    await add_staff(inbox.db, COLLEAGUE, "Айпери", on_duty=True)
+    parent = SimulatedPerson(emulator, user_id=3950, language_code="ru")
+    await onboard(parent, language)
+    await fill_documents_form(parent, language, story="Ребёнок третий день сидит дома один")
+    assert "112" not in parent.screen().text  # the parent answered No
+    await parent.press(tr(language, "✏️ Change"))
+    await parent.press(tr(language, "A child in danger"))
+    await parent.press(tr(language, "🆘 Yes, a child is in danger"))
+    summary = parent.screen().text
+    assert "112" in summary and "111" in summary  # the numbers at once, before sending
+    assert tr(language, "🆘 Yes, a child is in danger") in summary
+    await parent.press(tr(language, "✅ Send"))
+    assert "112" in parent.screen().text
+    [request] = await rows(inbox.db, Request)
+    assert request.urgent is True
+    reference = f"K-{request.id:06d}"
+    await wait_for(
+        emulator,
+        STAFF_GROUP,
+        lambda: any(
+            "🚨" in text and reference in text and "Айпери" in text
+            for text in texts(emulator.chat_messages(STAFF_GROUP))
+        ),
+    )

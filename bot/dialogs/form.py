@@ -36,6 +36,7 @@ from core.forms import (
     OTHER_SETTLEMENT,
     Answers,
     Category,
+    Danger,
     DocumentType,
     Field,
     Obstacle,
@@ -63,6 +64,7 @@ STATE_OF = {
     Field.OBSTACLE: FormSG.obstacle,
     Field.DESCRIPTION: FormSG.description,
     Field.PHONE: FormSG.phone,
+    Field.DANGER: FormSG.danger,
 }
 FIELD_OF = {state.state: field for field, state in STATE_OF.items()}
 FIELD_OF[FormSG.settlement_other.state] = Field.SETTLEMENT
@@ -326,6 +328,8 @@ def _value_text(field: Field, answers: Answers, names: dict[str, dict[str, str]]
         return gettext_(labels.SUBJECT[answers.subject])
     if field is Field.OBSTACLE and answers.obstacle:
         return gettext_(labels.OBSTACLE[answers.obstacle])
+    if field is Field.DANGER and answers.danger:
+        return gettext_(labels.DANGER[answers.danger])
     if field is Field.CHILD_AGE and answers.child_age is not None:
         return format_number(answers.child_age)
     if field is Field.GRADE and answers.grade is not None:
@@ -364,9 +368,13 @@ async def summary_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
         f"{escape(_value_text(field, answers, names))}"
         for field in fields_for(answers)
     ]
+    danger = answers.danger is Danger.YES
+    info = await dialog_manager.middleware_data["reference"].public_info() if danger else None
     return {
         "category": gettext_(labels.CATEGORY[answers.category]),
         "summary": Safe("\n".join(lines)),
+        "danger": danger,
+        "numbers": urgent_numbers_html(info) if info else "",
         "edit_options": [
             (field.value, gettext_(labels.FIELD[field])) for field in fields_for(answers)
         ],
@@ -595,8 +603,20 @@ def form_dialog() -> Dialog:
             WRONG_CONTENT,
             markup_factory=ReplyKeyboardFactory(resize_keyboard=True, one_time_keyboard=False),
         ),
+        choice_question(
+            FormSG.danger,
+            T("🆘 Is a child in danger right now?"),
+            Field.DANGER,
+            Danger,
+            labels.DANGER,
+        ),
         question(
             FormSG.summary,
+            T(
+                "🆘 If a child is in danger, call at once:\n{numbers}\n"
+                "Then send the request: CPC staff will see it first.\n",
+                when="danger",
+            ),
             T("<b>{category}</b> — please check:\n\n{summary}\n\nIs everything right?"),
             Button(B("✅ Send"), id="send", on_click=on_send),
             Row(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_
-from core.forms import AttachmentKind, Category, DocumentType, Field, Obstacle, Subject
+from core.forms import AttachmentKind, Category, Danger, DocumentType, Field, Obstacle, Subject
 from core.requests import Status
 
 CATEGORY = {
@@ -31,6 +31,11 @@ OBSTACLE = {
     Obstacle.OTHER: N_("❓ Something else"),
 }
 
+DANGER = {
+    Danger.YES: N_("🆘 Yes, a child is in danger"),
+    Danger.NO: N_("✅ No"),
+}
+
 FIELD = {
     Field.DOCUMENT_TYPE: N_("Document"),
     Field.SUBJECT: N_("For whom"),
@@ -40,6 +45,8 @@ FIELD = {
     Field.OBSTACLE: N_("What stands in the way"),
     Field.DESCRIPTION: N_("Your story"),
     Field.PHONE: N_("Phone"),
+    # Translators: a line of the summary: the parent's answer to "Is a child in danger right now?"
+    Field.DANGER: N_("A child in danger"),
 }
 
 ATTACHMENT = {

@@ -31,6 +31,7 @@ class FormSG(StatesGroup):
     obstacle = State()
     description = State()
     phone = State()
+    danger = State()
     summary = State()
     edit = State()
     sent = State()
