@@ -237,9 +237,10 @@ class _Rule:
     description: str = ""
     retry_after: int | None = None
     seconds: float = 0.0
+    chat_id: int | None = None  # only calls about this chat, when set
 
-    def matches(self, method: str) -> bool:
-        if self.remaining <= 0:
+    def matches(self, method: str, chat_id: int | None = None) -> bool:
+        if self.remaining <= 0 or (self.chat_id is not None and self.chat_id != chat_id):
             return False
         if self.method == "*":
             return method.lower() != "getupdates"
@@ -401,8 +402,10 @@ class BotApiEmulator:
         times: int = 1,
         retry_after: int | None = None,
         description: str | None = None,
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` ("*" = any but getUpdates) fail.
+        """Make the next ``times`` calls of ``method`` ("*" = any but getUpdates) fail;
+        with ``chat_id``, only calls about that chat.
 
         The request is rejected before it has any effect.  A 429 gets
         Telegram's "retry after" wording and ``parameters.retry_after``.
@@ -421,7 +424,14 @@ class BotApiEmulator:
                 504: "Gateway Timeout",
             }.get(status, "Internal Server Error")
         self._faults.append(
-            _Rule(method.lower(), times, status, description, retry_after=retry_after)
+            _Rule(
+                method.lower(),
+                times,
+                status,
+                description,
+                retry_after=retry_after,
+                chat_id=chat_id,
+            )
         )
 
     def delay(self, method: str, seconds: float, times: int = 1) -> None:
@@ -870,7 +880,7 @@ class BotApiEmulator:
                 if known is None:
                     self.unknown_method_calls.append(call)
                     raise ApiError(404, "Not Found: method not found")
-                fault = self._take_rule(self._faults, method)
+                fault = self._take_rule(self._faults, method, chat_id)
                 if fault is not None:
                     extra = {"retry_after": fault.retry_after} if fault.retry_after else None
                     raise ApiError(fault.status, fault.description, extra)
@@ -926,9 +936,11 @@ class BotApiEmulator:
         mime_type = (stored.mime_type or "application/octet-stream").split(";")[0].strip()
         return web.Response(body=stored.data, content_type=mime_type)
 
-    def _take_rule(self, rules: list[_Rule], method: str) -> _Rule | None:
+    def _take_rule(
+        self, rules: list[_Rule], method: str, chat_id: int | None = None
+    ) -> _Rule | None:
         for rule in rules:
-            if rule.matches(method):
+            if rule.matches(method, chat_id):
                 rule.remaining -= 1
                 if rule.remaining <= 0:
                     rules.remove(rule)
