@@ -48,6 +48,17 @@ COMMANDS = {
     "forget": N_("Erase my data"),
 }
 
+# Shown in the chat before the first /start (Telegram allows 512 characters).
+DESCRIPTION = N_(
+    "Koldo is the bot of the Center for the Protection of Children in Bishkek.\n\n"
+    "Ask for help with a child's documents or school, follow your request and find urgent "
+    "help numbers. In Kyrgyz, Russian or English.\n\nPress the button below to begin."
+)
+# In the bot's profile and in search (Telegram allows 120 characters).
+SHORT_DESCRIPTION = N_(
+    "Help with children's documents and school from the Center for the Protection of Children."
+)
+
 
 # What every update and screen needs (the rest of aiogram's models are built when first met).
 EVERY_UPDATE_NEEDS = (
@@ -209,8 +220,9 @@ def build_bot(settings: Settings) -> Bot:
     )
 
 
-async def publish_commands(bot: Bot, i18n: PoI18n) -> None:
-    """The command menu in each language, and the default language for everyone else."""
+async def publish_profile(bot: Bot, i18n: PoI18n) -> None:
+    """The command menu and what a person reads before pressing Start (the bot's description
+    and short description), in each language and in the default language for everyone else."""
     for language in (None, *SUPPORTED_LANGUAGES):
         locale = language or i18n.default_locale
         commands_list = [
@@ -218,6 +230,12 @@ async def publish_commands(bot: Bot, i18n: PoI18n) -> None:
             for name, text in COMMANDS.items()
         ]
         await bot.set_my_commands(commands_list, language_code=language)
+        await bot.set_my_description(
+            i18n.gettext(DESCRIPTION, locale=locale), language_code=language
+        )
+        await bot.set_my_short_description(
+            i18n.gettext(SHORT_DESCRIPTION, locale=locale), language_code=language
+        )
 
 
 async def run_polling(koldo: Koldo, bot: Bot) -> None:
@@ -225,7 +243,7 @@ async def run_polling(koldo: Koldo, bot: Bot) -> None:
     dp = build_dispatcher(koldo)
     scheduler = build_scheduler(koldo.settings, koldo.db)
     await bot.delete_webhook(drop_pending_updates=False)
-    await publish_commands(bot, koldo.i18n)
+    await publish_profile(bot, koldo.i18n)
     scheduler.start()
     gc_tuning.settle_after_start_up()
     try:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
-from babel.dates import format_date, format_datetime
+from babel.dates import format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -79,15 +79,28 @@ def pick(texts: dict[str, str]) -> str:
     return texts.get(current_language()) or texts.get("ru") or next(iter(texts.values()), "")
 
 
+# Dates are written as each language writes them (CLDR, through Babel): a pattern of our own
+# wrote Kyrgyz dates the Russian way («14 сентябрь» for «14-сентябрь»).
+
+
 def format_day(moment: datetime, zone: ZoneInfo) -> str:
-    return format_date(moment.astimezone(zone), format="d MMMM y", locale=current_language())
+    """The full date: «14 сентября 2026 г.», «2026-ж. 14-сентябрь», «September 14, 2026»."""
+    return format_skeleton("yMMMMd", moment.astimezone(zone), locale=current_language())
+
+
+def format_short_day(moment: datetime, zone: ZoneInfo, *, now: datetime) -> str:
+    """A date for a button that must fit a small phone: the year only when it is not this
+    year's («14 сент.», «14-сен.», «Sep 14»; «14.09.2025» style is left to CLDR's yMMMd)."""
+    local = moment.astimezone(zone)
+    skeleton = "MMMd" if local.year == now.astimezone(zone).year else "yMMMd"
+    return format_skeleton(skeleton, local, locale=current_language())
 
 
 def format_moment(moment: datetime, zone: ZoneInfo, language: str | None = None) -> str:
-    """Day, month and time in `language` (the current person's by default)."""
-    return format_datetime(
-        moment.astimezone(zone), format="d MMM, HH:mm", locale=language or current_language()
-    )
+    """Day, month and time in `language` (the current person's by default): «14 сент., 02:30»,
+    «14-сен., 02:30», «Sep 14, 02:30»."""
+    local, locale = moment.astimezone(zone), language or current_language()
+    return f"{format_skeleton('MMMd', local, locale=locale)}, {format_time(local, 'HH:mm')}"
 
 
 def format_number(number: int) -> str:

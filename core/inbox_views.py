@@ -36,6 +36,7 @@ STATS_WINDOW = timedelta(days=30)
 class Attachment:
     kind: AttachmentKind
     file_id: str
+    message_id: int
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def _form_attachments(request: Request, messages: list[RequestMessage]) -> list[
     """Files sent with the form itself (later ones reach the topic as messages of their own)."""
     created = as_utc(request.created_at)
     return [
-        Attachment(AttachmentKind(m.kind), m.file_id)
+        Attachment(AttachmentKind(m.kind), m.file_id, m.id)
         for m in messages
         if m.author == Author.PARENT and m.file_id and as_utc(m.created_at) == created
     ]

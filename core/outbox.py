@@ -3,7 +3,8 @@
 A use case never talks to Telegram. It writes what must be said (a kind and ids, never rendered
 text) next to the change it makes; the sender in the bot delivers entries later, one chat at a
 time in order, and reports back here. So a crash, a 429 or a blocked parent can delay a message
-but never lose it or reorder it.
+but never lose it or reorder it. A sender holds the entry it works on under a lease (see
+`claim_head`), so two senders never send the same entry and a dead one's entries are taken over.
 
 The staff group is addressed as `STAFF_CHAT`, resolved by the sender from the settings at
 sending time: entries wait (and are not lost) while no group is configured or reachable.
@@ -11,10 +12,11 @@ sending time: entries wait (and are not lost) while no group is configured or re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
+from uuid import uuid4
 
 from core.clock import as_utc, utcnow
 from storage.database import Database
@@ -25,11 +27,17 @@ from storage.repositories.outbox import PENDING, SENDING
 STAFF_CHAT = 0
 SENT = "sent"
 FAILED = "failed"
+# How long a claim holds an entry; the sender renews it every third of that while it works.
+LEASE = timedelta(seconds=90)
+PROGRESS = "done"  # payload key: how many messages of a several-message entry went out
 
 
 class Kind(StrEnum):
     # Into the staff group.
     REQUEST_CARD = "request_card"  # open the request's topic and post its card
+    # What follows a card just posted: a story too long for the card, and when the topic was
+    # opened again, the files sent with the form (payload: message_ids).
+    CARD_FOLLOW_UP = "card_follow_up"
     CARD_REFRESH = "card_refresh"  # re-render the card after a change
     PARENT_MESSAGE = "parent_message"  # something the parent added (payload: message_id)
     STAFF_EVENT = "staff_event"  # a line in the topic (payload: event, actor_id...)
@@ -47,6 +55,7 @@ class Priority(IntEnum):
     conversation about known requests goes before cards of requests nobody has read yet."""
 
     URGENT = 0
+    FOLLOW_UP = 0  # what completes a card goes right after it, as urgent alerts do
     CONVERSATION = 1
     NEW_CARD = 2
 
@@ -62,7 +71,8 @@ class Delivery:
     payload: dict[str, Any]
     attempts: int
     not_before: datetime
-    in_doubt: bool  # it was being sent when the process stopped
+    in_doubt: bool  # a sender took it before and stopped without finishing it
+    claim: str = ""  # the holder's token: bookkeeping counts only under it
 
 
 def enqueue(
@@ -138,14 +148,13 @@ def _delivery(entry: OutboxEntry, *, in_doubt: bool = False) -> Delivery:
     )
 
 
-async def release_in_doubt(db: Database) -> int:
-    """At start-up: entries a dead process was sending go back to the queue (at least once
-    beats never; the window is one HTTP round trip, and a clean stop never leaves one), and
-    whatever waits for a retry is tried at once: a restart usually follows a fix."""
+async def start_up(db: Database) -> int:
+    """At start-up: whatever waits for a retry is tried at once (a restart usually follows a
+    fix). Entries a stopped process held are left alone until their lease runs out (another
+    process may still be sending them); returns how many already ran out, to be sent again."""
     async with db.transaction() as repos:
-        released = await repos.outbox.release_in_doubt()
         await repos.outbox.due_now(utcnow())
-        return released
+        return await repos.outbox.count_lease_ran_out(utcnow())
 
 
 async def staff_group_back(db: Database) -> int:
@@ -160,24 +169,42 @@ async def chats_with_due(db: Database) -> list[int]:
         return await repos.outbox.chats_with_due(utcnow())
 
 
-async def claim_head(db: Database, chat_id: int) -> Delivery | None:
-    """The next entry for this chat, marked as being sent; None when the chat has nothing due.
-    An entry that is not due yet blocks the ones behind it, which keeps the chat in order."""
-    now = utcnow()
+async def claim_head(
+    db: Database, chat_id: int, *, now: datetime | None = None, lease: timedelta = LEASE
+) -> Delivery | None:
+    """The next entry for this chat, held for sending until `now + lease`; None when the chat
+    has nothing due or a sender holds one of its entries. An entry that is not due yet blocks
+    the ones behind it, which keeps the chat in order; an entry whose lease ran out (its
+    sender died) is taken over and marked in doubt."""
+    now = now or utcnow()
     async with db.transaction() as repos:
-        entry = await repos.outbox.head(chat_id)
-        if entry is None or as_utc(entry.not_before) > now:
+        if await repos.outbox.held_in_chat(chat_id, now):
             return None
-        in_doubt = entry.state == SENDING
-        entry.state = SENDING
-        entry.attempts += 1
-        return _delivery(entry, in_doubt=in_doubt)
+        entry = await repos.outbox.head(chat_id)
+        if entry is None or (entry.state != SENDING and as_utc(entry.not_before) > now):
+            return None
+        claim = uuid4().hex
+        if not await repos.outbox.claim(entry.id, claim=claim, now=now, until=now + lease):
+            return None
+        return replace(
+            _delivery(entry, in_doubt=entry.state == SENDING),
+            attempts=entry.attempts + 1,
+            claim=claim,
+        )
 
 
-async def pending_cards(db: Database, *, limit: int) -> list[Delivery]:
-    """Cards waiting for the staff group that were not yet listed in a digest."""
+async def extend_lease(db: Database, delivery: Delivery, *, lease: timedelta = LEASE) -> bool:
+    """Keep holding an entry that takes long (a slow Telegram, a long wait for the group's
+    pace); False when the claim was lost."""
     async with db.transaction() as repos:
-        entries = await repos.outbox.pending_of_kind(STAFF_CHAT, Kind.REQUEST_CARD, limit=limit)
+        return await repos.outbox.extend(delivery.id, claim=delivery.claim, until=utcnow() + lease)
+
+
+async def waiting_cards(db: Database, *, limit: int) -> list[Delivery]:
+    """Cards waiting for the staff group (queued, or waiting for the group's pace) that were
+    not yet listed in a digest."""
+    async with db.transaction() as repos:
+        entries = await repos.outbox.unfinished_of_kind(STAFF_CHAT, Kind.REQUEST_CARD, limit=limit)
         return [_delivery(entry) for entry in entries if not entry.payload.get("digested")]
 
 
@@ -189,43 +216,82 @@ async def mark_digested(db: Database, entry_ids: list[int]) -> None:
                 entry.payload = {**entry.payload, "digested": True}
 
 
-async def retry_later(db: Database, entry_id: int, *, delay: timedelta, error: str) -> None:
+async def retry_later(db: Database, delivery: Delivery, *, delay: timedelta, error: str) -> None:
     async with db.transaction() as repos:
-        entry = await repos.outbox.get(entry_id)
+        entry = await repos.outbox.held(delivery.id, delivery.claim)
+        if entry is not None:
+            _release(entry, not_before=utcnow() + delay)
+            entry.error = error[:255]
+
+
+async def requeue(db: Database, delivery: Delivery) -> None:
+    """Put the entry back at once, as if it had not been tried (its request's card was just
+    posted again and what follows the card goes first; what it had sent was in the old place)."""
+    async with db.transaction() as repos:
+        entry = await repos.outbox.held(delivery.id, delivery.claim)
+        if entry is not None:
+            _release(entry, not_before=utcnow())
+            entry.attempts = max(0, entry.attempts - 1)
+            entry.payload = {k: v for k, v in entry.payload.items() if k != PROGRESS}
+
+
+def _release(entry: OutboxEntry, *, not_before: datetime) -> None:
+    entry.state = PENDING
+    entry.not_before = not_before
+    entry.claimed_until = None
+
+
+async def note_progress(
+    db: Database, delivery: Delivery, *, done: int, message_ids: list[tuple[int, int]]
+) -> None:
+    """An entry of several messages got `done` of them out: a retry goes on from there instead
+    of sending them twice. The messages belong to the request from now on."""
+    async with db.transaction() as repos:
+        entry = await repos.outbox.held(delivery.id, delivery.claim)
         if entry is None:
             return
-        entry.state = PENDING
-        entry.not_before = utcnow() + delay
-        entry.error = error[:255]
+        entry.payload = {**entry.payload, PROGRESS: done}
+        entry.claimed_until = utcnow() + LEASE
+        await _link(repos, entry, message_ids)
 
 
-async def give_up(db: Database, entry_id: int, *, error: str) -> None:
+async def give_up(db: Database, delivery: Delivery, *, error: str) -> None:
     """The entry can never be delivered (e.g. the parent blocked the bot): say so where staff
     will see it, and let the chat's queue move on."""
-    await _finish(db, entry_id, error=error, message_ids=[])
+    await _finish(db, delivery, error=error, message_ids=[])
 
 
-async def mark_sent(db: Database, entry_id: int, *, message_ids: list[tuple[int, int]]) -> None:
+async def mark_sent(
+    db: Database, delivery: Delivery, *, message_ids: list[tuple[int, int]]
+) -> None:
     """Bookkeeping right after Telegram accepted the entry: remember which messages belong
     to the request, so a reply to any of them continues it."""
-    await _finish(db, entry_id, error=None, message_ids=message_ids)
+    await _finish(db, delivery, error=None, message_ids=message_ids)
 
 
 async def _finish(
-    db: Database, entry_id: int, *, error: str | None, message_ids: list[tuple[int, int]]
+    db: Database, delivery: Delivery, *, error: str | None, message_ids: list[tuple[int, int]]
 ) -> None:
+    """Only under the sender's own claim: an entry someone else took over is theirs now."""
     now = utcnow()
     async with db.transaction() as repos:
-        entry = await repos.outbox.get(entry_id)
+        entry = await repos.outbox.held(delivery.id, delivery.claim)
         if entry is None:
             return
         entry.state = SENT if error is None else FAILED
         entry.error = None if error is None else error[:255]
         entry.sent_at = now
-        if entry.request_id is not None:
-            for chat_id, message_id in message_ids:
-                await repos.outbox.link(chat_id, message_id, entry.request_id)
+        entry.claimed_until = None
+        await _link(repos, entry, message_ids)
         await _after_delivery(repos, entry, delivered=error is None, error=error, now=now)
+
+
+async def _link(
+    repos: Repositories, entry: OutboxEntry, message_ids: list[tuple[int, int]]
+) -> None:
+    if entry.request_id is not None:
+        for chat_id, message_id in message_ids:
+            await repos.outbox.link(chat_id, message_id, entry.request_id)
 
 
 async def _after_delivery(
@@ -261,16 +327,60 @@ def _reason(error: str | None) -> str:
     return "error"
 
 
+async def card_posted(
+    db: Database,
+    request_id: int,
+    *,
+    chat_id: int,
+    thread_id: int | None,
+    card_id: int,
+    long_story: bool,
+    form_files: list[int],
+) -> bool:
+    """The request's card is in the group (first posted, or posted again in a topic opened
+    again). What completes it is queued to go next: the story when it is too long for the card,
+    and the files sent with the form (`form_files`, message ids) except those still waiting to
+    be posted anyway. Returns whether anything was queued."""
+    async with db.transaction() as repos:
+        request = await _place(repos, request_id, chat_id, thread_id, card_id)
+        if request is None:
+            return False
+        unfinished = await repos.outbox.unfinished_of_request(STAFF_CHAT, request_id)
+        queued = {
+            int(entry.payload["message_id"])
+            for entry in unfinished
+            if entry.kind == Kind.PARENT_MESSAGE
+        }
+        files = [message_id for message_id in form_files if message_id not in queued]
+        if not (long_story or files):
+            return False
+        follow_up = next((e for e in unfinished if e.kind == Kind.CARD_FOLLOW_UP), None)
+        if follow_up is None:
+            to_staff(repos, request, Kind.CARD_FOLLOW_UP, now=utcnow(),
+                     priority=Priority.FOLLOW_UP, message_ids=files)  # fmt: skip
+        else:
+            known = [int(m) for m in follow_up.payload.get("message_ids", [])]
+            follow_up.payload = {"message_ids": sorted({*known, *files})}
+        return True
+
+
 async def note_topic(
     db: Database, request_id: int, *, chat_id: int, thread_id: int | None, card_id: int | None
 ) -> None:
     """Where the request now lives in the staff group (after opening or re-opening its topic)."""
     async with db.transaction() as repos:
-        request = await repos.requests.get(request_id)
-        if request is None:
-            return
-        request.staff_chat_id = chat_id
-        request.staff_thread_id = thread_id
-        request.staff_card_message_id = card_id
-        if card_id is not None:
-            await repos.outbox.link(chat_id, card_id, request_id)
+        await _place(repos, request_id, chat_id, thread_id, card_id)
+
+
+async def _place(
+    repos: Repositories, request_id: int, chat_id: int, thread_id: int | None, card_id: int | None
+) -> Request | None:
+    request = await repos.requests.get(request_id)
+    if request is None:
+        return None
+    request.staff_chat_id = chat_id
+    request.staff_thread_id = thread_id
+    request.staff_card_message_id = card_id
+    if card_id is not None:
+        await repos.outbox.link(chat_id, card_id, request_id)
+    return request

@@ -229,7 +229,9 @@ class OutboxEntry(Base):
 
     `payload` names what to say (kinds and ids, never rendered text), so that texts are made in
     the reader's language at sending time and erasure needs no outbox rewrite. `state` is
-    pending → sending → sent | failed; an entry found in `sending` after a crash is in doubt.
+    pending → sending → sent | failed. A sender holds an entry in `sending` under `claim` until
+    `claimed_until` (renewed while it works); nobody else may send it before that, and an entry
+    whose lease ran out (its sender died) is in doubt and may be claimed again.
     """
 
     __tablename__ = "outbox"
@@ -250,6 +252,8 @@ class OutboxEntry(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(String(255))
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class MessageLink(Base):

@@ -140,7 +140,8 @@ async def start_koldo_process(
         if process.returncode is not None:
             break
         await asyncio.sleep(0.05)
-    process.kill()
+    if process.returncode is None:
+        process.kill()
     written = _read(log) if log else "(run with log= to see its log)"
     raise AssertionError(f"koldo run did not start polling:\n{written}")
 

@@ -14,7 +14,7 @@ from core.clock import utcnow
 from core.consent import NOTICE_VERSION, answer_notice
 from core.erasure import ERASED, forget_user, pseudonym, purge_expired
 from core.errors import AccessDenied, ConsentRequired, InvalidInput, InvalidTransition, NotFound
-from core.forms import Answers, AttachmentKind, Category, DocumentType, Subject
+from core.forms import Answers, AttachmentKind, Category, Danger, DocumentType, Subject
 from core.requests import (
     Added,
     Author,
@@ -51,6 +51,7 @@ def documents(**changes) -> Answers:
         description="Нет свидетельства о рождении",
         attachments=[{"kind": "photo", "file_id": "ph-1"}],
         phone="+996700123456",
+        danger=Danger.NO,
     )
     for key, value in changes.items():
         setattr(answers, key, value)
@@ -154,6 +155,22 @@ async def test_urgent_words_mark_the_request(db, keywords):
         keywords=keywords,
     )
     assert filed.urgent
+
+
+async def test_the_parents_yes_marks_a_request_urgent_whatever_it_says(db, keywords):
+    await consenting_parent(db)
+    voice_only = documents(description="", danger=Danger.YES)
+    said_yes = await file_request(
+        db, user_id=PARENT, answers=voice_only, language="ru", keywords=keywords
+    )
+    said_no = await file_request(
+        db, user_id=PARENT, answers=documents(), language="ru", keywords=keywords
+    )
+    assert (said_yes.urgent, said_no.urgent) == (True, False)
+    with pytest.raises(InvalidInput):  # the question must be answered
+        await file_request(
+            db, user_id=PARENT, answers=documents(danger=None), language="ru", keywords=keywords
+        )
 
 
 async def test_references_never_repeat(db, keywords):

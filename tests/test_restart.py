@@ -44,3 +44,23 @@ async def test_koldo_run_stops_on_sigterm_and_resumes_the_flow(emulator, databas
         assert parent.screen().text == tr("ru", "📍 Where do you live? Choose your settlement.")
     finally:
         await terminate(process)
+
+
+async def test_koldo_run_says_what_it_is_before_the_first_start(emulator, database_url):
+    """The description and short description a person reads before pressing Start, in each
+    language (and Russian, the default, for everyone else)."""
+    process = await start_koldo_process(emulator, database_url)
+    await terminate(process)
+    description = (
+        "Koldo is the bot of the Center for the Protection of Children in Bishkek.\n\n"
+        "Ask for help with a child's documents or school, follow your request and find urgent "
+        "help numbers. In Kyrgyz, Russian or English.\n\nPress the button below to begin."
+    )
+    short = (
+        "Help with children's documents and school from the Center for the Protection of Children."
+    )
+    for language in ("ru", "ky", "en"):
+        assert emulator.descriptions[language] == tr(language, description)
+        assert emulator.short_descriptions[language] == tr(language, short)
+    assert emulator.descriptions[""] == tr("ru", description)
+    assert emulator.descriptions["ky"].startswith("Колдо — Бишкектеги Балдарды коргоо борборунун")

@@ -7,23 +7,36 @@ from typing import Any
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Column
+from aiogram_dialog.widgets.text import Format
 
 from bot.dialogs.states import ConsentSG, LanguageSG, MenuSG
-from bot.widgets import T, choices
+from bot.i18n import N_, PoI18n
+from bot.widgets import choices
 from core.languages import SUPPORTED_LANGUAGES
 from core.users import choose_language
 
 LANGUAGE_NAMES = {"ru": "Русский", "ky": "Кыргызча", "en": "English"}
 ONBOARDING = "onboarding"
+CHOOSE = N_("Choose your language")
+# Most Kyrgyz speakers run Telegram in Russian, so Telegram's language says little about what
+# they read best: the picker asks in every language, Kyrgyz first.
+TITLE_ORDER = ("ky", "ru", "en")
+
+
+def picker_title(i18n: PoI18n) -> str:
+    """«Тилди тандаңыз / Выберите язык / Choose your language», from the catalogs."""
+    return " / ".join(i18n.gettext(CHOOSE, locale=language) for language in TITLE_ORDER)
 
 
 async def languages_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    current = dialog_manager.middleware_data["i18n"].current_locale
+    i18n = dialog_manager.middleware_data["i18n"]
+    current = i18n.current_locale
     return {
+        "title": picker_title(i18n),
         "languages": [
             (code, ("✅ " if code == current else "") + LANGUAGE_NAMES[code])
             for code in SUPPORTED_LANGUAGES
-        ]
+        ],
     }
 
 
@@ -56,7 +69,7 @@ def language_dialog() -> Dialog:
     """A fresh dialog: aiogram routers can belong to one dispatcher only."""
     return Dialog(
         Window(
-            T("🌐 Choose your language"),
+            Format("🌐 {title}"),
             Column(choices("language", "languages", on_language)),
             state=LanguageSG.pick,
             getter=languages_getter,

@@ -1,9 +1,17 @@
-"""Turning one outbox entry into Telegram calls, rendered from the database at sending time."""
+"""Turning one outbox entry into Telegram calls, rendered from the database at sending time.
+
+Every text goes through `bot.outbox.fit`, so nothing Koldo sends is longer than Telegram takes:
+a long text becomes several messages, a caption too long for a file goes below it. An entry of
+several messages writes down how far it got after each one, so a retry neither repeats nor
+skips any of them.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -25,26 +33,32 @@ from aiogram.types import Message, ReplyParameters
 
 from bot.i18n import PoI18n
 from bot.outbox import parent_texts, staff_texts
+from bot.outbox.bookkeeping import until_done
+from bot.outbox.fit import CAPTION_LIMIT, split_html, visible_length
 from bot.outbox.pacing import Pacer
 from bot.outbox.words import Words
 from bot.widgets import escape
 from core import erasure, inbox_views, outbox
 from core.inbox_views import Card
-from core.outbox import Delivery, Kind
+from core.outbox import PROGRESS, Delivery, Kind
 from core.requests import Author, Status
 from core.staff import list_staff
 from storage.database import Database
+from storage.outage import Outage
 
 logger = logging.getLogger(__name__)
 
-CAPTION_LIMIT = 1024
-DIGEST_SIZE = 30  # lines per digest message, well under Telegram's 4096 characters
+DIGEST_SIZE = 30  # lines per digest message at most (fewer when the lines are long)
 DIGEST_LIMIT = 600  # requests listed at once; any beyond wait for the next digest
 DELETE_BATCH = 100  # message ids one deleteMessages call takes
 GONE_TOPIC = ("message thread not found", "topic_deleted", "topic_id_invalid")
 NOT_A_FORUM = "not a forum"
 MEDIA = {"photo": (SendPhoto, "photo"), "document": (SendDocument, "document"),
          "voice": (SendVoice, "voice")}  # fmt: skip
+# Entries with words of their own to place after the card: when the card has just been posted
+# again, they wait behind what completes it.
+PLACED_AFTER_CARD = (Kind.PARENT_MESSAGE, Kind.STAFF_EVENT, Kind.CARD_FOLLOW_UP)
+Sent = list[tuple[int, int]]
 
 
 class TopicGone(Exception):
@@ -53,6 +67,11 @@ class TopicGone(Exception):
 
 class Unreachable(Exception):
     """The staff group is not configured (or not reachable): group entries wait."""
+
+
+class AfterFollowUps(Exception):
+    """The request's card was just posted (again) and what completes it is queued to go next:
+    this entry waits for its turn behind that."""
 
 
 class Deliverer:
@@ -76,10 +95,13 @@ class Deliverer:
         self.staff_words = Words(i18n, staff_language, zone)
         self.zone = zone
         self.digest_after = digest_after
+        # The database as the outbox sees it; shared with the sender (one log line an outage).
+        self.outage = Outage(logger, "The outbox")
         # Topics are tried first; the group's answer "not a forum" switches to cards.
         self._forum = True
+        self._digest_lock = asyncio.Lock()
 
-    async def deliver(self, delivery: Delivery) -> list[tuple[int, int]]:
+    async def deliver(self, delivery: Delivery) -> Sent:
         if delivery.kind == Kind.GROUP_ERASURE:
             return await self._erase_in_group(delivery)
         if delivery.chat_id == outbox.STAFF_CHAT:
@@ -96,6 +118,53 @@ class Deliverer:
         message: Message = await self._call(chat_id, method)
         return chat_id, message.message_id
 
+    async def _send_all(
+        self, delivery: Delivery, chat_id: int, methods: list[TelegramMethod[Message]]
+    ) -> Sent:
+        """The messages of one entry, each once: before each next one, how many went out is
+        written down, so a retry goes on from there."""
+        done = int(delivery.payload.get(PROGRESS, 0))
+        sent: Sent = []
+        for index in range(done, len(methods)):
+            if sent:
+                progress = partial(
+                    outbox.note_progress, self.db, delivery, done=index, message_ids=sent[-1:]
+                )
+                await until_done(progress, self.outage)
+            sent.append(await self._send(chat_id, methods[index]))
+        return sent
+
+    @staticmethod
+    def _texts(chat_id: int, text: str, place: dict[str, Any]) -> list[TelegramMethod[Message]]:
+        return [SendMessage(chat_id=chat_id, text=part, **place) for part in split_html(text)]
+
+    def _content(
+        self,
+        chat_id: int,
+        header: str,
+        kind: str,
+        text: str | None,
+        file_id: str | None,
+        place: dict[str, Any],
+        *,
+        footer: str | None = None,
+    ) -> list[TelegramMethod[Message]]:
+        """A header in the reader's language, then what was written or sent, as it was: a file
+        with its words as the caption when they fit one, else under a caption of the header
+        alone with the words below it, in as many messages as they need."""
+        words = escape(text) if text else None
+        body = "\n\n".join(part for part in (header, words, footer) if part)
+        if kind not in MEDIA or not file_id:
+            return self._texts(chat_id, body, place)
+        method_type, field = MEDIA[kind]
+        if visible_length(body) <= CAPTION_LIMIT:
+            return [method_type(chat_id=chat_id, caption=body, **{field: file_id}, **place)]
+        caption = "\n\n".join(part for part in (header, footer) if part)
+        return [
+            method_type(chat_id=chat_id, caption=caption, **{field: file_id}, **place),
+            *self._texts(chat_id, words or "", place),
+        ]
+
     # ------------------------------------------------------------------ the staff group
 
     async def _group_id(self) -> int:
@@ -103,7 +172,7 @@ class Deliverer:
             raise Unreachable("No staff group is configured (KOLDO_STAFF__CHAT_ID)")
         return self.staff_chat_id
 
-    async def _to_group(self, delivery: Delivery) -> list[tuple[int, int]]:
+    async def _to_group(self, delivery: Delivery) -> Sent:
         chat_id = await self._group_id()
         if delivery.request_id is None:
             return []
@@ -111,57 +180,102 @@ class Deliverer:
         if card is None:
             return []
         names = await inbox_views.settlement_names(self.db, self.staff_words.language)
-        if delivery.kind == Kind.URGENT_ALERT:
-            text = staff_texts.urgent_alert(
-                self.staff_words, card, names, await inbox_views.on_duty(self.db)
+        if delivery.kind in (Kind.URGENT_ALERT, Kind.ESCALATION):
+            text = (
+                staff_texts.urgent_alert(
+                    self.staff_words, card, names, await inbox_views.on_duty(self.db)
+                )
+                if delivery.kind == Kind.URGENT_ALERT
+                else staff_texts.escalation(self.staff_words, card)
             )
-            return [await self._send(chat_id, SendMessage(chat_id=chat_id, text=text))]
-        if delivery.kind == Kind.ESCALATION:
-            text = staff_texts.escalation(self.staff_words, card)
-            return [await self._send(chat_id, SendMessage(chat_id=chat_id, text=text))]
-        sent: list[tuple[int, int]] = []
+            return await self._send_all(delivery, chat_id, self._texts(chat_id, text, {}))
+        sent: Sent = []
         if delivery.kind == Kind.REQUEST_CARD and card.card_message_id is None:
-            sent += await self._digest(chat_id, delivery, card, names)
-        card = await self._ensure_place(chat_id, card, names, sent)
+            await self._digest(chat_id, names)
+        card, followed = await self._ensure_place(chat_id, card, names, sent)
+        if followed and delivery.kind in PLACED_AFTER_CARD:
+            raise AfterFollowUps()
         if delivery.kind == Kind.CARD_REFRESH:
             if not sent:  # a card posted just now is already up to date
                 sent += await self._refresh(chat_id, card, names)
-        elif delivery.kind == Kind.PARENT_MESSAGE:
-            sent += await self._parent_message(chat_id, card, int(delivery.payload["message_id"]))
-        elif delivery.kind == Kind.STAFF_EVENT:
-            text = await self._event_text(delivery.payload)
-            sent.append(await self._into_place(chat_id, card, text))
+        elif delivery.kind in PLACED_AFTER_CARD:
+            methods = await self._placed_after_card(chat_id, delivery, card)
+            sent += await self._in_place(delivery, chat_id, card, methods)
         return sent
 
-    async def _digest(
-        self, chat_id: int, delivery: Delivery, card: Card, names: dict[str, str]
-    ) -> list[tuple[int, int]]:
+    async def _placed_after_card(
+        self, chat_id: int, delivery: Delivery, card: Card
+    ) -> list[TelegramMethod[Message]]:
+        place = self._place(card)
+        if delivery.kind == Kind.STAFF_EVENT:
+            return self._texts(chat_id, await self._event_text(delivery.payload), place)
+        if delivery.kind == Kind.PARENT_MESSAGE:
+            return await self._parent_message(chat_id, card, int(delivery.payload["message_id"]))
+        story = [
+            SendMessage(chat_id=chat_id, text=part, **place)
+            for part in staff_texts.story_parts(self.staff_words, card)
+        ]
+        files = [
+            method
+            for message_id in delivery.payload.get("message_ids", [])
+            for method in await self._parent_message(chat_id, card, int(message_id))
+        ]
+        return story + files
+
+    async def _digest(self, chat_id: int, names: dict[str, str]) -> None:
         """When many new requests wait for their topics and no digest has listed them yet, list
         them all first, so the group sees every one of them now while the topics open at
         Telegram's pace. Checked before each new card, so requests that keep arriving during a
         long queue get their own digest instead of waiting for their turn."""
-        waiting = await outbox.pending_cards(self.db, limit=DIGEST_LIMIT)
-        this_one = not delivery.payload.get("digested")
-        if this_one + len(waiting) < self.digest_after:
-            return []
-        listed = [(delivery.id, card)] if this_one else []
-        for entry in waiting:
-            other = await inbox_views.card(self.db, entry.request_id or 0)
-            if other is not None:
-                listed.append((entry.id, other))
-        for start in range(0, len(listed), DIGEST_SIZE):
-            part = listed[start : start + DIGEST_SIZE]
-            text = staff_texts.digest(
-                self.staff_words, [c for _id, c in part], names, total=len(listed), first=not start
+        async with self._digest_lock:
+            listed = await self._waiting_cards()
+            if len(listed) < self.digest_after:
+                return
+            for text, count in staff_texts.digest_messages(
+                self.staff_words, [card for _id, card in listed], names, size=DIGEST_SIZE
+            ):
+                await self._send(chat_id, SendMessage(chat_id=chat_id, text=text))
+                await outbox.mark_digested(self.db, [entry_id for entry_id, _c in listed[:count]])
+                listed = listed[count:]
+
+    async def list_held_back(self) -> None:
+        """The group's pace holds new cards back: list them in one digest now, from the share
+        of the pace kept for this, so every new request shows in the group within seconds."""
+        if self.staff_chat_id is None or not await self._waiting_cards():
+            return
+        chat_id = self.staff_chat_id
+        await self.pacer.wait_turn(chat_id, reserved=True)
+        async with self._digest_lock:
+            listed = await self._waiting_cards()
+            if not listed:
+                return
+            names = await inbox_views.settlement_names(self.db, self.staff_words.language)
+            [(text, count), *_rest] = staff_texts.digest_messages(
+                self.staff_words, [card for _id, card in listed], names, size=DIGEST_SIZE
             )
-            await self._send(chat_id, SendMessage(chat_id=chat_id, text=text))
-            await outbox.mark_digested(self.db, [entry_id for entry_id, _c in part])
-        return []  # about many requests: a reply to it continues none of them
+            await self.bot(SendMessage(chat_id=chat_id, text=text))
+            await outbox.mark_digested(self.db, [entry_id for entry_id, _c in listed[:count]])
+
+    async def _waiting_cards(self) -> list[tuple[int, Card]]:
+        """New requests not in the group yet and not listed in a digest, oldest first."""
+        listed = []
+        for entry in await outbox.waiting_cards(self.db, limit=DIGEST_LIMIT):
+            card = await inbox_views.card(self.db, entry.request_id or 0)
+            if card is not None and card.card_message_id is None:
+                listed.append((entry.id, card))
+        return listed
 
     async def _ensure_place(
-        self, chat_id: int, card: Card, names: dict[str, str], sent: list[tuple[int, int]]
-    ) -> Card:
-        """The request's topic and card, opened now if they do not exist (or were deleted)."""
+        self,
+        chat_id: int,
+        card: Card,
+        names: dict[str, str],
+        sent: Sent,
+        *,
+        follow_ups: bool = True,
+    ) -> tuple[Card, bool]:
+        """The request's topic and card, opened now if they do not exist (or were deleted).
+        Returns the card, and whether what completes it was queued to go next."""
         thread_id = card.thread_id
         if self._forum and thread_id is None:
             title = staff_texts.topic_title(self.staff_words, card, names)
@@ -178,25 +292,33 @@ class Deliverer:
                 self.db, card.id, chat_id=chat_id, thread_id=thread_id, card_id=None
             )
             card = replace(card, thread_id=thread_id, card_message_id=None)
-        if card.card_message_id is None:
-            text = staff_texts.card_text(self.staff_words, card, names)
-            method = SendMessage(
+        if card.card_message_id is not None:
+            return card, False
+        method = SendMessage(
+            chat_id=chat_id,
+            text=staff_texts.card_text(self.staff_words, card, names),
+            message_thread_id=thread_id if self._forum else None,
+            reply_markup=staff_texts.card_keyboard(self.staff_words, card),
+        )
+        try:
+            posted = await self._send(chat_id, method)
+        except TelegramBadRequest as error:
+            await self._check_topic(card, error)
+            raise
+        sent.append(posted)
+        followed = await until_done(
+            lambda: outbox.card_posted(
+                self.db,
+                card.id,
                 chat_id=chat_id,
-                text=text,
-                message_thread_id=thread_id if self._forum else None,
-                reply_markup=staff_texts.card_keyboard(self.staff_words, card),
-            )
-            try:
-                posted = await self._send(chat_id, method)
-            except TelegramBadRequest as error:
-                await self._check_topic(card, error)
-                raise
-            await outbox.note_topic(
-                self.db, card.id, chat_id=chat_id, thread_id=thread_id, card_id=posted[1]
-            )
-            sent.append(posted)
-            card = replace(card, thread_id=thread_id, card_message_id=posted[1])
-        return card
+                thread_id=thread_id,
+                card_id=posted[1],
+                long_story=follow_ups and staff_texts.story_follows(card),
+                form_files=[a.message_id for a in card.attachments] if follow_ups else [],
+            ),
+            self.outage,
+        )
+        return replace(card, thread_id=thread_id, card_message_id=posted[1]), followed
 
     async def _check_topic(self, card: Card, error: TelegramBadRequest) -> None:
         if any(words in str(error).lower() for words in GONE_TOPIC):
@@ -215,18 +337,20 @@ class Deliverer:
             )
         }
 
-    async def _into_place(self, chat_id: int, card: Card, text: str) -> tuple[int, int]:
+    async def _in_place(
+        self,
+        delivery: Delivery,
+        chat_id: int,
+        card: Card,
+        methods: list[TelegramMethod[Message]],
+    ) -> Sent:
         try:
-            return await self._send(
-                chat_id, SendMessage(chat_id=chat_id, text=text, **self._place(card))
-            )
+            return await self._send_all(delivery, chat_id, methods)
         except TelegramBadRequest as error:
             await self._check_topic(card, error)
             raise
 
-    async def _refresh(
-        self, chat_id: int, card: Card, names: dict[str, str]
-    ) -> list[tuple[int, int]]:
+    async def _refresh(self, chat_id: int, card: Card, names: dict[str, str]) -> Sent:
         text = staff_texts.card_text(self.staff_words, card, names)
         markup = staff_texts.card_keyboard(self.staff_words, card)
         try:
@@ -244,29 +368,25 @@ class Deliverer:
             if "not modified" in message:
                 return []
             if "message to edit not found" in message:
-                await outbox.note_topic(
-                    self.db, card.id, chat_id=chat_id, thread_id=card.thread_id, card_id=None
+                # Only the card was deleted: what followed it is still there.
+                sent: Sent = []
+                await self._ensure_place(
+                    chat_id, replace(card, card_message_id=None), names, sent, follow_ups=False
                 )
-                sent: list[tuple[int, int]] = []
-                await self._ensure_place(chat_id, replace(card, card_message_id=None), names, sent)
                 return sent
             raise
         return []
 
     async def _parent_message(
         self, chat_id: int, card: Card, message_id: int
-    ) -> list[tuple[int, int]]:
+    ) -> list[TelegramMethod[Message]]:
         message = await inbox_views.message_to_pass_on(self.db, message_id)
         if message is None:
             return []
         header = staff_texts.parent_message_header(self.staff_words, card.reference)
-        try:
-            return await self._send_content(
-                chat_id, header, message.kind, message.text, message.file_id, self._place(card)
-            )
-        except TelegramBadRequest as error:
-            await self._check_topic(card, error)
-            raise
+        return self._content(
+            chat_id, header, message.kind, message.text, message.file_id, self._place(card)
+        )
 
     async def _event_text(self, payload: dict[str, Any]) -> str:
         names = {member.user_id: member.name for member in await list_staff(self.db)}
@@ -281,7 +401,7 @@ class Deliverer:
         to = names.get(int(payload.get("to_id") or 0), "")
         return staff_texts.event_text(self.staff_words, event, name=actor, to=to)
 
-    async def _erase_in_group(self, delivery: Delivery) -> list[tuple[int, int]]:
+    async def _erase_in_group(self, delivery: Delivery) -> Sent:
         """An erased request leaves the group: its topic with everything in it, then the bot's
         other messages about it (without topics the card and all it passed on; alerts posted
         outside the topic), then a line where the topic was. Each step can be repeated after a
@@ -308,9 +428,26 @@ class Deliverer:
         await erasure.group_traces_removed(self.db, traces.request_id)
         return []
 
+    async def say_refused(self, delivery: Delivery, error: str) -> None:
+        """Telegram refused a group entry for good: say so where its request lives (or in the
+        group), so staff know something is missing and why. When it was the card itself, the
+        line takes the card's place, so what comes later about the request still has one (and
+        the next change of the card tries to turn the line into the card)."""
+        chat_id = await self._group_id()
+        card = await inbox_views.card(self.db, delivery.request_id or 0)
+        if card is None:
+            return
+        text = staff_texts.refused(self.staff_words, delivery.id, card.reference, error)
+        place = self._place(card) if card.thread_id or card.card_message_id else {}
+        posted = await self._send(chat_id, SendMessage(chat_id=chat_id, text=text, **place))
+        if card.card_message_id is None:
+            await outbox.note_topic(
+                self.db, card.id, chat_id=chat_id, thread_id=card.thread_id, card_id=posted[1]
+            )
+
     # ------------------------------------------------------------------ a parent's chat
 
-    async def _to_parent(self, delivery: Delivery) -> list[tuple[int, int]]:
+    async def _to_parent(self, delivery: Delivery) -> Sent:
         if delivery.request_id is None:
             return []
         to = await inbox_views.addressee(self.db, delivery.request_id)
@@ -326,9 +463,10 @@ class Deliverer:
                 return []
             header = parent_texts.reply_header(words, to.reference)
             footer = parent_texts.reply_hint(words)
-            return await self._send_content(
+            methods = self._content(
                 chat_id, header, message.kind, message.text, message.file_id, {}, footer=footer
             )
+            return await self._send_all(delivery, chat_id, methods)
         if delivery.kind == Kind.STATUS_NOTICE:
             text = parent_texts.status_notice(
                 words, to.reference, Status(delivery.payload["status"])
@@ -347,37 +485,3 @@ class Deliverer:
             "Outbox entry %d has a kind a parent cannot get: %s", delivery.id, delivery.kind
         )
         return []
-
-    # ------------------------------------------------------------------ content
-
-    async def _send_content(
-        self,
-        chat_id: int,
-        header: str,
-        kind: str,
-        text: str | None,
-        file_id: str | None,
-        place: dict[str, Any],
-        *,
-        footer: str | None = None,
-    ) -> list[tuple[int, int]]:
-        """A header in the reader's language, then what was written or sent, as it was."""
-        body = "\n\n".join(
-            part for part in (header, escape(text) if text else None, footer) if part
-        )
-        if kind not in MEDIA or not file_id:
-            return [await self._send(chat_id, SendMessage(chat_id=chat_id, text=body, **place))]
-        method_type, field = MEDIA[kind]
-        if len(body) <= CAPTION_LIMIT:
-            method = method_type(chat_id=chat_id, caption=body, **{field: file_id}, **place)
-            return [await self._send(chat_id, method)]
-        # Too long for a caption: the file under the header, then the words on their own.
-        caption = "\n\n".join(part for part in (header, footer) if part)
-        sent = [
-            await self._send(
-                chat_id, method_type(chat_id=chat_id, caption=caption, **{field: file_id}, **place)
-            )
-        ]
-        rest = escape(text or "")
-        sent.append(await self._send(chat_id, SendMessage(chat_id=chat_id, text=rest, **place)))
-        return sent

@@ -2,7 +2,9 @@
 
 Telegram lets a bot post about 20 messages a minute into one group, about one a second into one
 private chat and about 30 a second overall. A sliding window per chat (and one for everything)
-makes a sender wait for its turn.
+makes a sender wait for its turn. A tenth of the group's pace (at least one message) is kept
+for digests: when cards must wait for their turn, a digest can still say at once that they
+came.
 """
 
 from __future__ import annotations
@@ -11,26 +13,45 @@ import asyncio
 import time
 from collections import OrderedDict, deque
 
+GROUP_PERIOD = 60.0  # seconds: Telegram's group limit is per minute
+
 
 class SlidingWindow:
-    """At most `count` acquisitions in any `period` seconds."""
+    """At most `count` acquisitions in any `period` seconds, of which `reserve` only for
+    those that ask for the reserved share."""
 
-    def __init__(self, count: int, period: float) -> None:
+    def __init__(self, count: int, period: float, *, reserve: int = 0) -> None:
         self.count = count
         self.period = period
+        self.reserve = reserve
         self._times: deque[float] = deque()
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # first come, first served among ordinary turns
 
-    async def acquire(self) -> None:
+    def _prune(self, now: float) -> None:
+        while self._times and now - self._times[0] >= self.period:
+            self._times.popleft()
+
+    def full(self) -> bool:
+        """Whether an ordinary turn would have to wait now."""
+        self._prune(time.monotonic())
+        return len(self._times) >= self.count - self.reserve
+
+    async def acquire(self, *, reserved: bool = False) -> None:
+        if reserved:
+            await self._take(self.count)
+            return
         async with self._lock:
-            while True:
-                now = time.monotonic()
-                while self._times and now - self._times[0] >= self.period:
-                    self._times.popleft()
-                if len(self._times) < self.count:
-                    self._times.append(now)
-                    return
-                await asyncio.sleep(self.period - (now - self._times[0]))
+            await self._take(self.count - self.reserve)
+
+    async def _take(self, limit: int) -> None:
+        while True:
+            now = time.monotonic()
+            self._prune(now)
+            if len(self._times) < limit:
+                self._times.append(now)
+                return
+            # Enough of the oldest turns must age out of the window to get under the limit.
+            await asyncio.sleep(self._times[len(self._times) - limit] + self.period - now)
 
 
 class Pacer:
@@ -41,6 +62,7 @@ class Pacer:
         remembered_chats: int = 10_000,
     ) -> None:  # fmt: skip
         self.group_per_minute = group_per_minute
+        self.group_reserve = max(1, group_per_minute // 10) if group_per_minute > 1 else 0
         self.chat_interval = 1 / chat_per_second
         self.total = SlidingWindow(total_per_second, 1.0)
         self._chats: OrderedDict[int, SlidingWindow] = OrderedDict()
@@ -50,7 +72,7 @@ class Pacer:
         window = self._chats.get(chat_id)
         if window is None:
             window = (
-                SlidingWindow(self.group_per_minute, 60.0)
+                SlidingWindow(self.group_per_minute, GROUP_PERIOD, reserve=self.group_reserve)
                 if chat_id < 0
                 else SlidingWindow(1, self.chat_interval)
             )
@@ -61,6 +83,11 @@ class Pacer:
             self._chats.move_to_end(chat_id)
         return window
 
-    async def wait_turn(self, chat_id: int) -> None:
-        await self._window(chat_id).acquire()
+    def must_wait(self, chat_id: int) -> bool:
+        """Whether the next ordinary message into this chat has to wait for its turn."""
+        return self._window(chat_id).full()
+
+    async def wait_turn(self, chat_id: int, *, reserved: bool = False) -> None:
+        """Wait for a turn; `reserved` draws on the share of a group's pace kept for digests."""
+        await self._window(chat_id).acquire(reserved=reserved)
         await self.total.acquire()

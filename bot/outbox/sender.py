@@ -2,13 +2,19 @@
 
 One lane (an asyncio task) per chat that has something due; a lane sends its chat's entries
 oldest first and ends when the chat is empty, so a slow group never holds up the parents'
-chats. Telegram's answer decides what happens to an entry:
+chats. Each entry is held under a lease while it is worked on (renewed meanwhile), so no other
+sender takes it. Telegram's answer decides what happens to an entry:
 
 * accepted → marked sent (with the message ids, so replies to them find the request);
 * 429 / 5xx / network trouble → tried again later (after retry_after, or a growing backoff);
 * the parent blocked the bot or deleted their account → given up, and the card says so;
+* the group refused it for good → given up, and a line in the request's topic says so;
 * the request's topic was deleted by hand → the topic and card are opened again, then sent;
 * the bot was removed from the staff group → logged, and retried every few minutes.
+
+What the sender writes down afterwards is tried again until the database takes it, and a lane
+outlives any database error: a message Telegram took is never sent again because of a fault
+in the bookkeeping.
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -27,10 +36,11 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.outbox.delivery import Deliverer, TopicGone, Unreachable
+from bot.outbox.bookkeeping import until_done
+from bot.outbox.delivery import AfterFollowUps, Deliverer, Sent, TopicGone, Unreachable
 from bot.outbox.pacing import Pacer
 from core import outbox
-from core.outbox import Delivery
+from core.outbox import LEASE, PROGRESS, Delivery
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -64,8 +74,10 @@ class OutboxSender:
         self.deliverer = deliverer
         self.pacer = pacer
         self.signal = signal
+        self.outage = deliverer.outage
         self._lanes: dict[int, asyncio.Task[None]] = {}
         self._recheck: set[int] = set()
+        self._digest: asyncio.Task[None] | None = None
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
@@ -76,26 +88,32 @@ class OutboxSender:
         """Let each lane finish the entry in hand (so no entry is left in doubt), then end."""
         self._stopping = True
         self.signal.poke()
-        tasks = [task for task in (self._task, *self._lanes.values()) if task is not None]
+        tasks = [
+            task for task in (self._task, self._digest, *self._lanes.values()) if task is not None
+        ]
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=grace)
             for task in pending:
                 task.cancel()
 
     async def _run(self) -> None:
-        released = await outbox.release_in_doubt(self.db)
-        if released:
+        in_doubt = await until_done(partial(outbox.start_up, self.db), self.outage)
+        if in_doubt:
             logger.warning(
                 "%d outbox entries were being sent when Koldo last stopped; sending them again "
                 "(a message may arrive twice if Telegram had already taken it)",
-                released,
+                in_doubt,
             )
         while not self._stopping:
             try:
-                for chat_id in await outbox.chats_with_due(self.db):
-                    self._ensure_lane(chat_id)
-            except Exception:
-                logger.exception("The outbox could not be read; trying again")
+                chats = await outbox.chats_with_due(self.db)
+            except Exception as error:
+                await asyncio.sleep(self.outage.failed(error))
+                continue
+            self.outage.succeeded()
+            for chat_id in chats:
+                self._ensure_lane(chat_id)
+            self._list_held_back()
             await self.signal.wait(POLL_SECONDS)
 
     def _ensure_lane(self, chat_id: int) -> None:
@@ -106,25 +124,55 @@ class OutboxSender:
         self._lanes[chat_id] = task
         task.add_done_callback(lambda _task: self._lanes.pop(chat_id, None))
 
+    def _list_held_back(self) -> None:
+        """Cards held back by the group's pace are listed in a digest at once (one at a time)."""
+        group = self.deliverer.staff_chat_id
+        if group is None or not self.pacer.must_wait(group):
+            return
+        if self._digest is None or self._digest.done():
+            self._digest = asyncio.create_task(self._held_back(), name="outbox-digest")
+
+    async def _held_back(self) -> None:
+        try:
+            await self.deliverer.list_held_back()
+        except Exception as error:  # the cards still come in their turn
+            logger.warning("A digest of waiting requests could not be posted: %s", error)
+
     async def _lane(self, chat_id: int) -> None:
+        """Sends this chat's entries until none is due; a database error only pauses it."""
         while not self._stopping:
             try:
                 delivery = await outbox.claim_head(self.db, chat_id)
-            except Exception:
-                logger.exception("The outbox could not be read for chat %s", chat_id)
-                return
+            except Exception as error:
+                await asyncio.sleep(self.outage.failed(error))
+                continue
+            self.outage.succeeded()
             if delivery is None:
                 if chat_id in self._recheck:
                     self._recheck.discard(chat_id)
                     continue
                 return
-            await self._process(delivery)
+            keeper = asyncio.create_task(self._keep_lease(delivery))
+            try:
+                await self._process(delivery)
+            finally:
+                keeper.cancel()
+
+    async def _keep_lease(self, delivery: Delivery) -> None:
+        """Renew the lease while the entry is in hand (a long wait for the group's pace, a
+        slow Telegram, a database that is down when the bookkeeping is due)."""
+        while True:
+            await asyncio.sleep(LEASE.total_seconds() / 3)
+            with contextlib.suppress(Exception):  # the bookkeeping reports the outage
+                await outbox.extend_lease(self.db, delivery)
 
     async def _process(self, delivery: Delivery) -> None:
         if delivery.in_doubt:
             logger.warning("Outbox entry %d may already have been sent once", delivery.id)
         try:
             message_ids = await self._deliver(delivery)
+        except AfterFollowUps:
+            await self._book(outbox.requeue, delivery)
         except TelegramRetryAfter as error:
             await self._later(delivery, timedelta(seconds=error.retry_after), error)
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
@@ -144,15 +192,22 @@ class OutboxSender:
             logger.exception("Outbox entry %d (%s) failed", delivery.id, delivery.kind)
             await self._later(delivery, _backoff(delivery.attempts), error, log=False)
         else:
-            await outbox.mark_sent(self.db, delivery.id, message_ids=message_ids)
+            await self._book(outbox.mark_sent, delivery, message_ids=message_ids)
 
-    async def _deliver(self, delivery: Delivery) -> list[tuple[int, int]]:
+    async def _deliver(self, delivery: Delivery) -> Sent:
         """Send; a deleted topic is re-opened (with its card) and the entry sent once more."""
         try:
             return await self.deliverer.deliver(delivery)
         except TopicGone:
             logger.warning("The topic of request %s is gone; opening it again", delivery.request_id)
-            return await self.deliverer.deliver(delivery)
+            payload = {k: v for k, v in delivery.payload.items() if k != PROGRESS}
+            return await self.deliverer.deliver(replace(delivery, payload=payload))
+
+    async def _book(
+        self, write: Callable[..., Awaitable[None]], delivery: Delivery, **values: object
+    ) -> None:
+        """Write down what became of the entry, however long the database takes."""
+        await until_done(partial(write, self.db, delivery, **values), self.outage)
 
     async def _refused(self, delivery: Delivery, error: Exception) -> None:
         text = str(error)
@@ -162,11 +217,18 @@ class OutboxSender:
                 await self._later(delivery, UNREACHABLE_RETRY, error, log=False)
                 return
             logger.error("Telegram refused outbox entry %d for the group: %s", delivery.id, text)
+            await self._say_refused(delivery, text)
         elif any(word in text.lower() for word in GIVE_UP_WORDS):
             logger.info("Chat %s cannot receive entry %d: %s", delivery.chat_id, delivery.id, text)
         else:
             logger.error("Telegram refused outbox entry %d: %s", delivery.id, text)
-        await outbox.give_up(self.db, delivery.id, error=text)
+        await self._book(outbox.give_up, delivery, error=text)
+
+    async def _say_refused(self, delivery: Delivery, text: str) -> None:
+        try:
+            await self.deliverer.say_refused(delivery, text)
+        except Exception as error:  # the log line above is all that is left
+            logger.error("Nor could the group be told about entry %d: %s", delivery.id, error)
 
     async def _later(
         self, delivery: Delivery, delay: timedelta, error: Exception, *, log: bool = True
@@ -175,7 +237,7 @@ class OutboxSender:
             logger.warning(
                 "Outbox entry %d: %s; next try in %.0f s", delivery.id, error, delay.total_seconds()
             )
-        await outbox.retry_later(self.db, delivery.id, delay=delay, error=str(error))
+        await self._book(outbox.retry_later, delivery, delay=delay, error=str(error))
 
 
 def _backoff(attempts: int) -> timedelta:

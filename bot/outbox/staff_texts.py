@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.dialogs import labels
 from bot.dialogs.language import LANGUAGE_NAMES
 from bot.i18n import N_
+from bot.outbox.fit import TEXT_LIMIT, split_html, visible_length
 from bot.outbox.words import Words
 from bot.widgets import Safe, escape
 from core.forms import (
@@ -30,6 +31,10 @@ from core.requests import OPEN_STATUSES, Satisfaction, Status
 from core.staff import Staff
 
 TOPIC_TITLE_LIMIT = 128
+# The longest story the card shows itself. With it, the card's other lines (bounded: names,
+# ten reply marks, ...) stay well under Telegram's 4,096 characters in every language (see
+# tests/test_outbox_texts.py); a longer story follows the card in messages of its own.
+STORY_ON_CARD = 1_500
 CATEGORY = {Category.DOCUMENTS: N_("Documents"), Category.SCHOOL: N_("School")}
 # As the parent's labels, except where the parent is "you".
 STATUS = {
@@ -148,13 +153,48 @@ def _answers(words: Words, card: Card, names: dict[str, str]) -> list[str]:
             if card.settlement_code else None,
         ),
         (field[Field.PHONE], pretty_phone(card.phone) if card.phone else None),
-        (N_("What happened"), card.description),
+        (N_("What happened"), Safe(words.say("(the story is long: it follows below the card)"))
+            if story_follows(card) else card.description),
     ]  # fmt: skip
     return [
         f"<b>{words.label(name)}:</b> {words.say('{value}', value=value)}"
         for name, value in rows
         if value
     ]
+
+
+def story_follows(card: Card) -> bool:
+    """Whether the parent's story is too long for the card and is posted below it instead."""
+    return visible_length(escape(card.description or "")) > STORY_ON_CARD
+
+
+def story_parts(words: Words, card: Card) -> list[str]:
+    """A story too long for the card, in as many messages as it needs, each headed with the
+    request and which part it is; none when the card shows the story itself."""
+    if not story_follows(card):
+        return []
+    widest = _story_head(words, card, 99, 99)
+    chunks = split_html(escape(card.description or ""), TEXT_LIMIT - visible_length(widest) - 1)
+    return [
+        f"{_story_head(words, card, number, len(chunks))}\n{chunk}"
+        for number, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def _story_head(words: Words, card: Card, part: int, parts: int) -> str:
+    return words.say(
+        "📝 <b>{reference}</b> · the parent's story, part {part} of {parts}:",
+        reference=card.reference, part=part, parts=parts,
+    )  # fmt: skip
+
+
+def refused(words: Words, number: int, reference: str, error: str) -> str:
+    """A group message Telegram would not take: which one, and Telegram's reason."""
+    return words.say(
+        "⚠️ Message {number} about <b>{reference}</b> could not be shown here. "
+        "Telegram answered: {error}",
+        number=number, reference=reference, error=error[:300],
+    )  # fmt: skip
 
 
 def _label(words: Words, table: dict[Any, str], enum: type, value: str | None) -> str | None:
@@ -258,22 +298,29 @@ def escalation(words: Words, item: Card) -> str:
     )
 
 
-def digest(
-    words: Words, cards: list[Card], names: dict[str, str], *, total: int, first: bool
-) -> str:
-    """One message of a digest: the first says how many wait, the next ones only go on listing."""
-    lines = [
-        ("🚨 " if card.urgent else "• ") + escape(" · ".join(_headline(words, card, names)))
-        for card in cards
-    ]
-    if not first:
-        return "\n".join(lines)
+def digest_messages(
+    words: Words, cards: list[Card], names: dict[str, str], *, size: int
+) -> list[tuple[str, int]]:
+    """A digest as messages, each with how many requests it lists: the first says how many
+    wait, the next ones only go on listing; at most `size` lines and Telegram's length each."""
     head = words.say_n(
         "📥 <b>{n} new request</b> is waiting; its topic opens shortly:",
         "📥 <b>{n} new requests</b> are waiting; their topics open one by one:",
-        total,
+        len(cards),
     )
-    return "\n".join([head, *lines])
+    messages: list[tuple[str, int]] = []
+    lines, count, width = [head], 0, visible_length(head)
+    for card in cards:
+        line = ("🚨 " if card.urgent else "• ") + escape(" · ".join(_headline(words, card, names)))
+        line_width = visible_length(line) + 1  # with the line break before it
+        if count == size or (count and width + line_width > TEXT_LIMIT):
+            messages.append(("\n".join(lines), count))
+            lines, count, width = [], 0, -1
+        lines.append(line)
+        count += 1
+        width += line_width
+    messages.append(("\n".join(lines), count))
+    return messages
 
 
 def erased_note(words: Words, reference: str, reason: str) -> str:

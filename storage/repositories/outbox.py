@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MessageLink, OutboxEntry
@@ -39,12 +39,74 @@ class OutboxRepository:
         return found is not None
 
     async def chats_with_due(self, now: datetime) -> list[int]:
+        """Chats with an entry due, or with one whose sender's lease ran out."""
         return list(
             await self.session.scalars(
                 select(OutboxEntry.chat_id)
-                .where(OutboxEntry.state == PENDING)
-                .where(OutboxEntry.not_before <= now)
+                .where(
+                    or_(
+                        and_(OutboxEntry.state == PENDING, OutboxEntry.not_before <= now),
+                        _lease_ran_out(now),
+                    )
+                )
                 .distinct()
+            )
+        )
+
+    async def held_in_chat(self, chat_id: int, now: datetime) -> bool:
+        """Whether a sender holds an entry of this chat under a lease still running."""
+        found = await self.session.scalar(
+            select(OutboxEntry.id)
+            .where(OutboxEntry.chat_id == chat_id)
+            .where(OutboxEntry.state == SENDING)
+            .where(OutboxEntry.claimed_until > now)
+            .limit(1)
+        )
+        return found is not None
+
+    async def claim(self, entry_id: int, *, claim: str, now: datetime, until: datetime) -> bool:
+        """Take the entry for sending, if it is free: pending, or held under a lease that ran
+        out. One statement, so of two senders racing for it exactly one wins."""
+        result = await self.session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id == entry_id)
+            .where(or_(OutboxEntry.state == PENDING, _lease_ran_out(now)))
+            .values(
+                state=SENDING,
+                claim=claim,
+                claimed_until=until,
+                attempts=OutboxEntry.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def extend(self, entry_id: int, *, claim: str, until: datetime) -> bool:
+        result = await self.session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id == entry_id)
+            .where(OutboxEntry.state == SENDING)
+            .where(OutboxEntry.claim == claim)
+            .values(claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def held(self, entry_id: int, claim: str) -> OutboxEntry | None:
+        """The entry, if it is still being sent under this claim (else someone took it over)."""
+        entry = await self.session.get(OutboxEntry, entry_id, populate_existing=True)
+        if entry is None or entry.state != SENDING or entry.claim != claim:
+            return None
+        return entry
+
+    async def unfinished_of_request(self, chat_id: int, request_id: int) -> list[OutboxEntry]:
+        return list(
+            await self.session.scalars(
+                select(OutboxEntry)
+                .where(OutboxEntry.chat_id == chat_id)
+                .where(OutboxEntry.request_id == request_id)
+                .where(OutboxEntry.state.in_(UNFINISHED))
+                .order_by(OutboxEntry.id)
             )
         )
 
@@ -58,24 +120,24 @@ class OutboxRepository:
             .limit(1)
         )
 
-    async def pending_of_kind(self, chat_id: int, kind: str, *, limit: int) -> list[OutboxEntry]:
+    async def unfinished_of_kind(self, chat_id: int, kind: str, *, limit: int) -> list[OutboxEntry]:
         return list(
             await self.session.scalars(
                 select(OutboxEntry)
                 .where(OutboxEntry.chat_id == chat_id)
-                .where(OutboxEntry.state == PENDING)
+                .where(OutboxEntry.state.in_(UNFINISHED))
                 .where(OutboxEntry.kind == kind)
                 .order_by(OutboxEntry.id)
                 .limit(limit)
             )
         )
 
-    async def release_in_doubt(self) -> int:
-        """Entries left `sending` by a process that died: they go back to the queue."""
-        result = await self.session.execute(
-            update(OutboxEntry).where(OutboxEntry.state == SENDING).values(state=PENDING)
+    async def count_lease_ran_out(self, now: datetime) -> int:
+        """Entries a sender took and never finished before its lease ran out."""
+        count = await self.session.scalar(
+            select(func.count()).select_from(OutboxEntry).where(_lease_ran_out(now))
         )
-        return result.rowcount or 0
+        return count or 0
 
     async def due_now(self, now: datetime, *, chat_id: int | None = None) -> int:
         """Waiting retries (of one chat, or all) become due at once; wakes the sender."""
@@ -139,3 +201,11 @@ class OutboxRepository:
             await self.session.execute(
                 delete(MessageLink).where(MessageLink.request_id.in_(request_ids))
             )
+
+
+def _lease_ran_out(now: datetime) -> ColumnElement[bool]:
+    """Being sent by someone who stopped renewing the lease (a lease-less row predates them)."""
+    return and_(
+        OutboxEntry.state == SENDING,
+        or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until <= now),
+    )

@@ -237,9 +237,10 @@ class _Rule:
     description: str = ""
     retry_after: int | None = None
     seconds: float = 0.0
+    chat_id: int | None = None  # only calls about this chat, when set
 
-    def matches(self, method: str) -> bool:
-        if self.remaining <= 0:
+    def matches(self, method: str, chat_id: int | None = None) -> bool:
+        if self.remaining <= 0 or (self.chat_id is not None and self.chat_id != chat_id):
             return False
         if self.method == "*":
             return method.lower() != "getupdates"
@@ -304,6 +305,9 @@ class BotApiEmulator:
         """How many updates the bot confirmed with a getUpdates offset."""
         self.updates_dropped = 0
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # What a person sees before pressing Start, per language code ("" = the default).
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
         """setMyCommands state keyed by (scope as JSON, language_code)."""
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.webhook_url = ""
@@ -338,8 +342,10 @@ class BotApiEmulator:
         self._handlers: dict[str, tuple[str, Handler]] = {}
         for name in (
             "getMe", "deleteWebhook", "getWebhookInfo", "close", "logOut", "getUpdates",
-            "setMyCommands", "deleteMyCommands", "getMyCommands", "setChatMenuButton",
-            "getChatMenuButton", "sendMessage", "editMessageText", "editMessageReplyMarkup",
+            "setMyCommands", "deleteMyCommands", "getMyCommands", "setMyDescription",
+            "setMyShortDescription", "getMyDescription", "getMyShortDescription",
+            "setChatMenuButton", "getChatMenuButton", "sendMessage", "editMessageText",
+            "editMessageReplyMarkup",
             "editMessageCaption", "editMessageMedia", "deleteMessage", "deleteMessages",
             "answerCallbackQuery", "sendPhoto", "sendDocument", "sendVoice", "sendAudio",
             "sendVideo", "sendAnimation", "sendVideoNote", "sendSticker", "sendMediaGroup",
@@ -401,8 +407,10 @@ class BotApiEmulator:
         times: int = 1,
         retry_after: int | None = None,
         description: str | None = None,
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` ("*" = any but getUpdates) fail.
+        """Make the next ``times`` calls of ``method`` ("*" = any but getUpdates) fail;
+        with ``chat_id``, only calls about that chat.
 
         The request is rejected before it has any effect.  A 429 gets
         Telegram's "retry after" wording and ``parameters.retry_after``.
@@ -421,7 +429,14 @@ class BotApiEmulator:
                 504: "Gateway Timeout",
             }.get(status, "Internal Server Error")
         self._faults.append(
-            _Rule(method.lower(), times, status, description, retry_after=retry_after)
+            _Rule(
+                method.lower(),
+                times,
+                status,
+                description,
+                retry_after=retry_after,
+                chat_id=chat_id,
+            )
         )
 
     def delay(self, method: str, seconds: float, times: int = 1) -> None:
@@ -870,7 +885,7 @@ class BotApiEmulator:
                 if known is None:
                     self.unknown_method_calls.append(call)
                     raise ApiError(404, "Not Found: method not found")
-                fault = self._take_rule(self._faults, method)
+                fault = self._take_rule(self._faults, method, chat_id)
                 if fault is not None:
                     extra = {"retry_after": fault.retry_after} if fault.retry_after else None
                     raise ApiError(fault.status, fault.description, extra)
@@ -926,9 +941,11 @@ class BotApiEmulator:
         mime_type = (stored.mime_type or "application/octet-stream").split(";")[0].strip()
         return web.Response(body=stored.data, content_type=mime_type)
 
-    def _take_rule(self, rules: list[_Rule], method: str) -> _Rule | None:
+    def _take_rule(
+        self, rules: list[_Rule], method: str, chat_id: int | None = None
+    ) -> _Rule | None:
         for rule in rules:
-            if rule.matches(method):
+            if rule.matches(method, chat_id):
                 rule.remaining -= 1
                 if rule.remaining <= 0:
                     rules.remove(rule)
@@ -1441,6 +1458,19 @@ class BotApiEmulator:
     async def _api_getMyCommands(self, p: dict[str, Any], f: dict[str, _Upload]) -> Any:
         return self.commands.get(_scope_key(p), [])
 
+    async def _api_setMyDescription(self, p: dict[str, Any], f: dict[str, _Upload]) -> Any:
+        return _set_description(self.descriptions, p, "description", 512)
+
+    async def _api_setMyShortDescription(self, p: dict[str, Any], f: dict[str, _Upload]) -> Any:
+        return _set_description(self.short_descriptions, p, "short_description", 120)
+
+    async def _api_getMyDescription(self, p: dict[str, Any], f: dict[str, _Upload]) -> Any:
+        return {"description": self.descriptions.get(p.get("language_code") or "", "")}
+
+    async def _api_getMyShortDescription(self, p: dict[str, Any], f: dict[str, _Upload]) -> Any:
+        text = self.short_descriptions.get(p.get("language_code") or "", "")
+        return {"short_description": text}
+
     async def _api_setChatMenuButton(self, p: dict[str, Any], f: dict[str, _Upload]) -> Any:
         button = p.get("menu_button")
         chat_id = self._chat_id_of_call("setChatMenuButton", p)
@@ -1848,6 +1878,19 @@ def _coerce(key: str, value: str) -> Any:
     if key in _JSON_PARAMS or not isinstance(decoded, str):
         return decoded
     return value
+
+
+def _set_description(store: dict[str, str], p: dict[str, Any], field: str, limit: int) -> bool:
+    """setMyDescription / setMyShortDescription: at most `limit` characters; empty removes."""
+    text = str(p.get(field) or "")
+    if len(text) > limit:
+        raise _bad(f"{field.upper()}_INVALID")
+    language = str(p.get("language_code") or "")
+    if text:
+        store[language] = text
+    else:
+        store.pop(language, None)
+    return True
 
 
 def _update_chat_id(update: dict[str, Any]) -> int | None:

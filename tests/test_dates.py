@@ -1,0 +1,31 @@
+"""Every date a person reads is written the way their language writes it (CLDR, via Babel)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.i18n import build_i18n, format_day, format_moment, format_short_day
+
+BISHKEK = ZoneInfo("Asia/Bishkek")
+# 20:30 UTC on 13 September is already the 14th in Bishkek.
+MOMENT = datetime(2026, 9, 13, 20, 30, tzinfo=UTC)
+EXPECTED = {
+    # CLDR puts a narrow no-break space before «г.»: the year never ends a line alone.
+    "ru": ("14 сентября 2026\u202fг.", "14 сент.", "14 сент. 2025\u202fг.", "14 сент., 02:30"),
+    "ky": ("2026-ж. 14-сентябрь", "14-сен.", "2025-ж. 14-сен.", "14-сен., 02:30"),
+    "en": ("September 14, 2026", "Sep 14", "Sep 14, 2025", "Sep 14, 02:30"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(EXPECTED))
+def test_dates_in_each_languages_own_form(language: str) -> None:
+    full, short, last_year, moment = EXPECTED[language]
+    i18n = build_i18n("ru")
+    with i18n.context(), i18n.use_locale(language):
+        assert format_day(MOMENT, BISHKEK) == full
+        assert format_short_day(MOMENT, BISHKEK, now=MOMENT) == short
+        assert format_short_day(MOMENT.replace(year=2025), BISHKEK, now=MOMENT) == last_year
+    assert format_moment(MOMENT, BISHKEK, language) == moment
