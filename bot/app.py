@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from aiogram import Bot, Dispatcher, methods, types
+from aiogram import Bot, Dispatcher, Router, methods, types
 from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
@@ -23,6 +23,7 @@ from bot.dialogs.info import info_dialog
 from bot.dialogs.language import language_dialog
 from bot.dialogs.menu import menu_dialog
 from bot.dialogs.my_requests import my_requests_dialog
+from bot.filters import InPrivateChat
 from bot.handlers import commands, errors, fallback, parent_replies, staff
 from bot.i18n import N_, PoI18n, ProfileLocaleMiddleware, build_i18n
 from bot.message_manager import KoldoMessageManager
@@ -109,22 +110,14 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
     # Errors surface after the update's middlewares have exited: speak the person's language.
     dp.errors.outer_middleware(locale)
     # Every update walks the routers in this order until one handles it (about 15 µs a router):
-    # commands come before the dialogs so that /start and /cancel leave any flow, the dialogs
-    # (each answers only its own screens) go busiest first, and the router with nothing but
-    # error handlers, which no update needs to pass, last.
+    # the staff group's, then the parents' (only for private chats), then an empty answer to a
+    # button pressed anywhere else, and the router with nothing but error handlers, which no
+    # update needs to pass, last.
     dp.include_routers(
         staff.build_router(koldo.settings.staff.chat_id),
-        commands.build_router(),
-        parent_replies.build_router(),
-        form_dialog(),
-        menu_dialog(),
-        consent_dialog(),
-        language_dialog(),
-        my_requests_dialog(),
-        info_dialog(),
-        forget_dialog(),
-        fallback.build_router(),
-        errors.build_router(),
+        parents_router(),
+        fallback.build_elsewhere_router(),
+        errors.build_router(koldo.settings.staff.chat_id),
     )
     setup_dialogs(
         dp,
@@ -138,6 +131,30 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
     dp.shutdown.register(_stop_outbox)
     dp["koldo"] = koldo
     return dp
+
+
+def parents_router() -> Router:
+    """Everything parents see, answering only in private chats (messages and button presses
+    alike): a button forged in some group must not open a parent's screen there.
+
+    Commands come before the dialogs so that /start and /cancel leave any flow; the dialogs
+    (each answers only its own screens) go busiest first."""
+    parents = Router(name="parents")
+    parents.message.filter(InPrivateChat())
+    parents.callback_query.filter(InPrivateChat())
+    parents.include_routers(
+        commands.build_router(),
+        parent_replies.build_router(),
+        form_dialog(),
+        menu_dialog(),
+        consent_dialog(),
+        language_dialog(),
+        my_requests_dialog(),
+        info_dialog(),
+        forget_dialog(),
+        fallback.build_router(),
+    )
+    return parents
 
 
 async def _start_outbox(bot: Bot, dispatcher: Dispatcher, koldo: Koldo) -> None:

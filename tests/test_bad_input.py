@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tests.e2e import AuditEntry, Request, fill_documents_form, onboard, rows, tr
-from tests.emulator import SimulatedPerson
+from bot.dialogs.problems import problem_text
+from tests.e2e import AuditEntry, Request, catalogs, fill_documents_form, onboard, rows, tr
+from tests.emulator import SimulatedGroupMember, SimulatedPerson
 
 AGE_QUESTION = "🧒 How old is the child?\nSend a number, for example 9."
 
@@ -218,3 +219,51 @@ async def test_bot_api_429_and_500_are_retried(koldo, emulator):
     assert parent.screen().text == tr("ru", "Who is the document for?")
     failed = [call.status for call in emulator.calls if call.status >= 400]
     assert failed == [429, 500]
+
+
+async def test_stale_and_forged_buttons_on_my_requests_redraw_the_screen(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5019)
+    await onboard(parent, "ru")
+    await fill_documents_form(parent, "ru")
+    await parent.press(tr("ru", "✅ Send"))
+    sent = parent.screen()  # the "request received" screen of a form that is finished below
+    await parent.press(tr("ru", "📋 My requests"))
+    listing = parent.screen()
+    stale = tr("ru", "This button is out of date. Here is where you are now.")
+    for data in (sent.button_data[0][0], "Zz9Zz9Zz\x1drequest:1"):
+        await parent.press_data(data, message_id=sent.message_id)
+        assert parent.alerts()[-1].text == stale
+        assert parent.screen().message_id > listing.message_id
+        assert parent.screen().text == listing.text
+        listing = parent.screen()
+    await parent.press(listing.buttons[0][0])
+    details = parent.screen()
+    await parent.press_data(sent.button_data[0][0], message_id=sent.message_id)
+    assert parent.screen().message_id > details.message_id
+    assert parent.screen().text == details.text
+
+
+async def test_a_forged_button_in_another_group_gets_no_screen(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5020)
+    await onboard(parent, "ru")
+    intent = parent.screen().button_data[0][0].split("\x1d")[0]
+    group = -100777
+    emulator.add_chat(group, title="Someone's group")
+    member = SimulatedGroupMember(emulator, group, 5021, "Прохожий")
+    await member.send_text("/start")
+    for data in (f"{intent}\x1ddocuments", "Zz9Zz9Zz\x1dlanguage:ru", "anything"):
+        await member.press_data(data, message_id=1)
+    assert emulator.chat_messages(group) == []
+    assert member.unanswered_queries() == []
+    assert [alert.text for alert in member.alerts()] == []
+
+
+def test_an_error_without_words_of_its_own_is_not_blamed_on_the_buttons():
+    i18n = catalogs()
+    with i18n.context(), i18n.use_locale("ky"):
+        assert problem_text("incomplete", {"fields": ["phone"]}) == "⚠️ " + tr(
+            "ky", "Sorry, something went wrong on our side. Please try again."
+        )
+        assert problem_text("access_denied", {}) == "⚠️ " + tr(
+            "ky", "This request cannot be opened. Please choose one from your list."
+        )

@@ -41,13 +41,19 @@ AUTHOR = {
 REQUEST_ID = "request_id"
 
 
+def _user_id(manager: DialogManager) -> int:
+    """Whose requests these are. Taken from the middleware data rather than `manager.event`:
+    when the error handler redraws this screen after a stale button, the event is the error."""
+    return manager.middleware_data["event_from_user"].id
+
+
 def _zone(manager: DialogManager) -> Any:
     return manager.middleware_data["settings"].locale.zone
 
 
 async def list_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     data = dialog_manager.middleware_data
-    requests = await list_my_requests(data["db"], dialog_manager.event.from_user.id)
+    requests = await list_my_requests(data["db"], _user_id(dialog_manager))
     zone = _zone(dialog_manager)
     return {
         "requests": [
@@ -70,7 +76,7 @@ async def on_open(
         set_problem(manager, "not_yours")
         return
     try:
-        await open_my_request(manager.middleware_data["db"], manager.event.from_user.id, int(item))
+        await open_my_request(manager.middleware_data["db"], _user_id(manager), int(item))
     except CoreError:
         set_problem(manager, "not_yours")
         return
@@ -95,7 +101,7 @@ def _history_line(item: HistoryItem, zone: Any) -> str:
 async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     details = await open_my_request(
         dialog_manager.middleware_data["db"],
-        dialog_manager.event.from_user.id,
+        _user_id(dialog_manager),
         dialog_manager.dialog_data[REQUEST_ID],
     )
     zone = _zone(dialog_manager)
@@ -142,7 +148,7 @@ async def on_withdraw(_callback: CallbackQuery, _widget: Any, manager: DialogMan
     try:
         await withdraw_request(
             manager.middleware_data["db"],
-            user_id=manager.event.from_user.id,
+            user_id=_user_id(manager),
             request_id=manager.dialog_data[REQUEST_ID],
         )
     except CoreError as error:
