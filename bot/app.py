@@ -27,7 +27,7 @@ from bot.filters import InPrivateChat
 from bot.handlers import commands, errors, fallback, parent_replies, staff
 from bot.i18n import N_, PoI18n, ProfileLocaleMiddleware, build_i18n
 from bot.message_manager import KoldoMessageManager
-from bot.middlewares import ProfileMiddleware, Profiles
+from bot.middlewares import HiddenButtonDataMiddleware, ProfileMiddleware, Profiles
 from bot.outbox.delivery import Deliverer
 from bot.outbox.pacing import Pacer
 from bot.outbox.sender import OutboxSender, OutboxSignal
@@ -109,6 +109,8 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
     dp.update.outer_middleware(locale)
     # Errors surface after the update's middlewares have exited: speak the person's language.
     dp.errors.outer_middleware(locale)
+    # Before aiogram-dialog's own message middleware (setup_dialogs below adds it).
+    dp.message.outer_middleware(HiddenButtonDataMiddleware())
     # Every update walks the routers in this order until one handles it (about 15 µs a router):
     # the staff group's, then the parents' (only for private chats), then an empty answer to a
     # button pressed anywhere else, and the router with nothing but error handlers, which no

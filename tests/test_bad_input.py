@@ -221,6 +221,48 @@ async def test_bot_api_429_and_500_are_retried(koldo, emulator):
     assert failed == [429, 500]
 
 
+# Two or more of these at the end of a text are how aiogram-dialog hides a reply button's data.
+ZWNJ, ZWJ, INVISIBLE_SIX = "\u200c", "\u200d", "\U0001d17a"
+
+
+async def test_text_ending_in_invisible_characters_is_a_story_not_a_button(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5016)
+    await reach_story_question(parent)
+    await parent.send_text("Потеряли документы" + ZWNJ + ZWJ)
+    assert parent.screen().text.startswith(tr("ru", "✅ Received."))
+    await parent.send_text("Сын учится в школе" + ZWNJ + INVISIBLE_SIX)  # no valid button data
+    assert not parent.screen().text.startswith("⚠️")
+    await parent.press(tr("ru", "➡️ Next"))
+    await parent.press(tr("ru", "⬅️ Back"))  # a real reply-keyboard button still works
+    assert parent.screen().text.startswith(tr("ru", "✅ Received."))
+    await parent.press(tr("ru", "➡️ Next"))
+    await parent.press(tr("ru", "📱 Share my number"))
+    await parent.press(tr("ru", "✅ Send"))
+    [request] = await rows(koldo.db, Request)
+    assert request.description == "Потеряли документы\n\nСын учится в школе"
+
+
+async def test_a_story_of_only_invisible_characters_is_empty(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5017)
+    await reach_story_question(parent, "en")
+    for invisible in (ZWNJ + ZWJ, "\u200b", ZWJ + " \ufeff"):
+        await parent.send_text(invisible)
+        assert parent.screen().text.startswith(
+            "⚠️ " + tr("en", "The message was empty. Please write a few words.")
+        )
+    assert tr("en", "➡️ Next") not in parent.buttons()
+
+
+async def test_nul_characters_are_left_out_of_what_is_stored(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5018)
+    await onboard(parent, "ru")
+    await fill_documents_form(parent, "ru", story="Сын\x00 потерял\x00\x00 паспорт")
+    await parent.press(tr("ru", "✅ Send"))
+    assert tr("ru", "📋 My requests") in parent.buttons()
+    [request] = await rows(koldo.db, Request)
+    assert request.description == "Сын потерял паспорт"
+
+
 async def test_stale_and_forged_buttons_on_my_requests_redraw_the_screen(koldo, emulator):
     parent = SimulatedPerson(emulator, user_id=5019)
     await onboard(parent, "ru")
