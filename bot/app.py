@@ -24,6 +24,7 @@ from bot.dialogs.language import language_dialog
 from bot.dialogs.menu import menu_dialog
 from bot.dialogs.my_requests import my_requests_dialog
 from bot.filters import InPrivateChat
+from bot.flood import FloodGuard, FloodMiddleware
 from bot.handlers import commands, errors, fallback, parent_replies, staff
 from bot.i18n import N_, PoI18n, ProfileLocaleMiddleware, build_i18n
 from bot.message_manager import KoldoMessageManager
@@ -107,6 +108,9 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
     locale = ProfileLocaleMiddleware(koldo.i18n)
     dp.update.outer_middleware(profile)
     dp.update.outer_middleware(locale)
+    # After the locale: its one answer to a flood speaks the person's language.
+    flood = FloodGuard(koldo.settings.flood)
+    dp.update.outer_middleware(FloodMiddleware(flood, koldo.settings.staff.chat_id))
     # Errors surface after the update's middlewares have exited: speak the person's language.
     dp.errors.outer_middleware(locale)
     # Before aiogram-dialog's own message middleware (setup_dialogs below adds it).

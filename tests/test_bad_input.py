@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from bot.dialogs.problems import problem_text
-from tests.e2e import AuditEntry, Request, catalogs, fill_documents_form, onboard, rows, tr
+from tests.e2e import AuditEntry, Request, catalogs, fill_documents_form, onboard, rows, tr, trn
 from tests.emulator import SimulatedGroupMember, SimulatedPerson
+from tests.harness import bot_running, make_settings
 
 AGE_QUESTION = "🧒 How old is the child?\nSend a number, for example 9."
 
@@ -309,3 +313,69 @@ def test_an_error_without_words_of_its_own_is_not_blamed_on_the_buttons():
         assert problem_text("access_denied", {}) == "⚠️ " + tr(
             "ky", "This request cannot be opened. Please choose one from your list."
         )
+
+
+SLOW_DOWN = (
+    "⏳ You are sending messages very fast. I will read them again in {minutes} minute.",
+    "⏳ You are sending messages very fast. I will read them again in {minutes} minutes.",
+)
+
+
+def sent_to(emulator, chat_id: int, since: int) -> list[str]:
+    """Texts of the messages the bot sent into a chat, from the `since`-th API call on."""
+    return [
+        call.params.get("text", "")
+        for call in emulator.calls[since:]
+        if call.chat_id == chat_id and call.method == "sendMessage"
+    ]
+
+
+async def test_a_flooding_chat_is_answered_once_and_others_stay_quick(koldo, emulator, caplog):
+    flooder = SimulatedPerson(emulator, user_id=5022)
+    await onboard(flooder, "ky")
+    since = len(emulator.calls)
+    last = 0
+    for n in range(200):
+        last = await flooder.send_text(f"билдирүү {n}", wait=False)
+    other = SimulatedPerson(emulator, user_id=5023)
+    started = time.monotonic()
+    await onboard(other, "ru")  # its updates queue up behind the whole flood
+    onboarding = time.monotonic() - started
+    await emulator.settle(last, flooder.chat_id)
+
+    assert tr("ru", "📄 Documents") in other.buttons()
+    assert onboarding < 2.5
+    replies = sent_to(emulator, flooder.chat_id, since)
+    notice = trn("ky", *SLOW_DOWN, 1, minutes=1)
+    assert replies.count(notice) == 1
+    assert len(replies) <= koldo.settings.flood.updates + 1
+    flood_logs = [r for r in caplog.records if r.name == "bot.flood" and r.levelname == "WARNING"]
+    assert len(flood_logs) == 1
+
+
+async def test_albums_count_as_one_message_each(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5024)
+    await reach_story_question(parent)
+    since = len(emulator.calls)
+    for album in range(3):
+        for _photo in range(10):
+            await parent.send_photo(media_group_id=f"album-{album}")
+    assert not any(text.startswith("⏳") for text in sent_to(emulator, parent.chat_id, since))
+    assert parent.screen().text.startswith(
+        "⚠️ "
+        + tr("ru", "One request can hold up to {limit} files. The rest were not added.", limit=10)
+    )
+
+
+async def test_after_the_pause_a_flooding_chat_is_read_again(database_url, emulator):
+    settings = make_settings(database_url, emulator.base_url, flood={"pause_seconds": 1})
+    async with bot_running(settings):
+        parent = SimulatedPerson(emulator, user_id=5025)
+        await onboard(parent, "en")
+        since = len(emulator.calls)
+        for n in range(settings.flood.updates + 5):
+            await parent.send_text(f"message {n}")
+        assert sent_to(emulator, parent.chat_id, since)[-1] == trn("en", *SLOW_DOWN, 1, minutes=1)
+        await asyncio.sleep(1)  # the pause itself, not a wait for the bot
+        await parent.send_command("/start")
+        assert tr("en", "📄 Documents") in parent.buttons()
