@@ -28,7 +28,11 @@ def make_settings(
     telegram: dict[str, object] | None = None,
     **overrides: object,
 ) -> Settings:
-    """Settings for a test: nothing from the environment or a stray .env file."""
+    """Settings for a test: nothing from the environment or a stray .env file.
+
+    A simulated person acts far faster than anyone can, so flood control is set out of reach
+    unless a test passes `flood` (`flood={}`: the defaults)."""
+    overrides.setdefault("flood", {"updates": 100_000})
     return Settings(
         _env_file=None,
         telegram={

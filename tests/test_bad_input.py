@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from bot.dialogs.problems import problem_text
 from tests.e2e import AuditEntry, Request, catalogs, fill_documents_form, onboard, rows, tr, trn
 from tests.emulator import SimulatedGroupMember, SimulatedPerson
@@ -330,7 +332,14 @@ def sent_to(emulator, chat_id: int, since: int) -> list[str]:
     ]
 
 
-async def test_a_flooding_chat_is_answered_once_and_others_stay_quick(koldo, emulator, caplog):
+@pytest.fixture
+async def guarded(database_url: str, emulator):
+    """The bot with flood control at its defaults."""
+    async with bot_running(make_settings(database_url, emulator.base_url, flood={})) as running:
+        yield running
+
+
+async def test_a_flooding_chat_is_answered_once_and_others_stay_quick(guarded, emulator, caplog):
     flooder = SimulatedPerson(emulator, user_id=5022)
     await onboard(flooder, "ky")
     since = len(emulator.calls)
@@ -348,12 +357,12 @@ async def test_a_flooding_chat_is_answered_once_and_others_stay_quick(koldo, emu
     replies = sent_to(emulator, flooder.chat_id, since)
     notice = trn("ky", *SLOW_DOWN, 1, minutes=1)
     assert replies.count(notice) == 1
-    assert len(replies) <= koldo.settings.flood.updates + 1
+    assert len(replies) <= guarded.settings.flood.updates + 1
     flood_logs = [r for r in caplog.records if r.name == "bot.flood" and r.levelname == "WARNING"]
     assert len(flood_logs) == 1
 
 
-async def test_albums_count_as_one_message_each(koldo, emulator):
+async def test_albums_count_as_one_message_each(guarded, emulator):
     parent = SimulatedPerson(emulator, user_id=5024)
     await reach_story_question(parent)
     since = len(emulator.calls)
@@ -368,7 +377,9 @@ async def test_albums_count_as_one_message_each(koldo, emulator):
 
 
 async def test_after_the_pause_a_flooding_chat_is_read_again(database_url, emulator):
-    settings = make_settings(database_url, emulator.base_url, flood={"pause_seconds": 1})
+    settings = make_settings(
+        database_url, emulator.base_url, flood={"pause_seconds": 1}
+    )  # else defaults
     async with bot_running(settings):
         parent = SimulatedPerson(emulator, user_id=5025)
         await onboard(parent, "en")

@@ -99,7 +99,9 @@ user_ids = itertools.count(700_001)
 async def fuzzed(database_url: str, emulator: BotApiEmulator) -> AsyncIterator[RunningBot]:
     emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
     emulator.add_chat(OTHER_GROUP, title="Someone's group")
-    settings_ = make_settings(database_url, emulator.base_url, staff={"chat_id": STAFF_GROUP})
+    settings_ = make_settings(
+        database_url, emulator.base_url, staff={"chat_id": STAFF_GROUP}, flood={}
+    )
     async with bot_running(settings_) as running:
         yield running
 

@@ -422,6 +422,8 @@ async def test_group_without_topics_uses_cards_and_replies(database_url, emulato
         await wait_for(emulator, STAFF_GROUP, lambda: len(emulator.chat_messages(STAFF_GROUP)) >= 1)
         card = emulator.chat_messages(STAFF_GROUP)[0]
         assert "K-000001" in card.text and emulator.topics(STAFF_GROUP) == []
+        # The card is linked to its request once the sender has recorded it as sent.
+        await outbox_reaches(running.db, all_done)
         admin = staff_member(emulator, ADMIN, "Нурлан").replying_to(card.message_id)
         await admin.send_text("Позвоним завтра")
         await wait_for(emulator, parent.chat_id, lambda: "Позвоним завтра" in parent.screen().text)
