@@ -32,7 +32,7 @@ from storage.migrate import drop_everything
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.harness import TEST_TOKEN
 
-STEPS_PER_PARENT = 12
+STEPS_PER_PARENT = 13
 STORY = "We lost the birth certificate of our son when we moved to Bishkek."
 
 

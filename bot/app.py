@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from aiogram import Bot, Dispatcher, methods, types
+from aiogram import Bot, Dispatcher, Router, methods, types
 from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
@@ -23,11 +23,13 @@ from bot.dialogs.info import info_dialog
 from bot.dialogs.language import language_dialog
 from bot.dialogs.menu import menu_dialog
 from bot.dialogs.my_requests import my_requests_dialog
+from bot.filters import InPrivateChat
+from bot.flood import FloodGuard, FloodMiddleware
 from bot.handlers import commands, errors, fallback, parent_replies, staff
 from bot.i18n import N_, PoI18n, ProfileLocaleMiddleware, build_i18n
 from bot.intake import UpdateIntake
 from bot.message_manager import KoldoMessageManager
-from bot.middlewares import ProfileMiddleware, Profiles
+from bot.middlewares import HiddenButtonDataMiddleware, ProfileMiddleware, Profiles
 from bot.outbox.delivery import Deliverer
 from bot.outbox.pacing import Pacer
 from bot.outbox.sender import OutboxSender, OutboxSignal
@@ -139,25 +141,22 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
     locale = ProfileLocaleMiddleware(koldo.i18n)
     dp.update.outer_middleware(profile)
     dp.update.outer_middleware(locale)
+    # After the locale: its one answer to a flood speaks the person's language.
+    flood = FloodGuard(koldo.settings.flood)
+    dp.update.outer_middleware(FloodMiddleware(flood, koldo.settings.staff.chat_id))
     # Errors surface after the update's middlewares have exited: speak the person's language.
     dp.errors.outer_middleware(locale)
+    # Before aiogram-dialog's own message middleware (setup_dialogs below adds it).
+    dp.message.outer_middleware(HiddenButtonDataMiddleware())
     # Every update walks the routers in this order until one handles it (about 15 µs a router):
-    # commands come before the dialogs so that /start and /cancel leave any flow, the dialogs
-    # (each answers only its own screens) go busiest first, and the router with nothing but
-    # error handlers, which no update needs to pass, last.
+    # the staff group's, then the parents' (only for private chats), then an empty answer to a
+    # button pressed anywhere else, and the router with nothing but error handlers, which no
+    # update needs to pass, last.
     dp.include_routers(
         staff.build_router(koldo.settings.staff.chat_id),
-        commands.build_router(),
-        parent_replies.build_router(),
-        form_dialog(),
-        menu_dialog(),
-        consent_dialog(),
-        language_dialog(),
-        my_requests_dialog(),
-        info_dialog(),
-        forget_dialog(),
-        fallback.build_router(),
-        errors.build_router(),
+        parents_router(),
+        fallback.build_elsewhere_router(),
+        errors.build_router(koldo.settings.staff.chat_id),
     )
     setup_dialogs(
         dp,
@@ -171,6 +170,30 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
     dp.shutdown.register(_stop_outbox)
     dp["koldo"] = koldo
     return dp
+
+
+def parents_router() -> Router:
+    """Everything parents see, answering only in private chats (messages and button presses
+    alike): a button forged in some group must not open a parent's screen there.
+
+    Commands come before the dialogs so that /start and /cancel leave any flow; the dialogs
+    (each answers only its own screens) go busiest first."""
+    parents = Router(name="parents")
+    parents.message.filter(InPrivateChat())
+    parents.callback_query.filter(InPrivateChat())
+    parents.include_routers(
+        commands.build_router(),
+        parent_replies.build_router(),
+        form_dialog(),
+        menu_dialog(),
+        consent_dialog(),
+        language_dialog(),
+        my_requests_dialog(),
+        info_dialog(),
+        forget_dialog(),
+        fallback.build_router(),
+    )
+    return parents
 
 
 async def _start_outbox(bot: Bot, dispatcher: Dispatcher, koldo: Koldo) -> None:

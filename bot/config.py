@@ -222,6 +222,18 @@ class OutboxSettings(BaseModel):
     )
 
 
+class FloodSettings(BaseModel):
+    """One person sending more than `updates` messages or button presses within
+    `window_seconds` is answered once and ignored for `pause_seconds` (an album counts as one).
+    Nobody typing or tapping by hand comes near the defaults."""
+
+    updates: int = Field(default=20, ge=5, description="Updates one person may send per window.")
+    window_seconds: float = Field(default=10, gt=0, description="Length of that window.")
+    pause_seconds: float = Field(
+        default=60, gt=0, description="How long a flooding person is then ignored."
+    )
+
+
 class DataSettings(BaseModel):
     reference_file: Path = PROJECT_ROOT / "data" / "reference.toml"
     urgent_keywords_file: Path = PROJECT_ROOT / "data" / "urgent_keywords.toml"
@@ -243,6 +255,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = PrivacySettings()
     staff: StaffSettings = StaffSettings()
     outbox: OutboxSettings = OutboxSettings()
+    flood: FloodSettings = FloodSettings()
     data: DataSettings = DataSettings()
 
     def pseudonym_key(self) -> bytes:

@@ -8,10 +8,12 @@ chat filters are checked for nearly every update, so they are plain async filter
 from __future__ import annotations
 
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
+from aiogram.types import CallbackQuery, Chat, ErrorEvent, Message, TelegramObject
 
 
 def _chat_of(event: TelegramObject) -> Chat | None:
+    if isinstance(event, ErrorEvent):  # an error handler asks about the update that failed
+        return _chat_of(event.update.event)
     if isinstance(event, CallbackQuery):
         return event.message.chat if event.message is not None else None
     return getattr(event, "chat", None)
@@ -29,7 +31,7 @@ class InChat(Filter):
 
 
 class InPrivateChat(Filter):
-    """Updates from a person's own chat with the bot."""
+    """Updates from a person's own chat with the bot (and errors raised while handling them)."""
 
     async def __call__(self, event: TelegramObject) -> bool:
         chat = _chat_of(event)

@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.types import Message, TelegramObject, User
+from aiogram_dialog.utils import REPLY_CALLBACK_SYMBOLS, remove_intent_id, split_reply_callback
 
 from core.users import Profile, load_profile
 from storage.database import Database
@@ -67,3 +68,47 @@ class ProfileMiddleware(BaseMiddleware):
         if user is not None and "profile" not in data:
             data["profile"] = await self.profiles.get(user.id)
         return await handler(event, data)
+
+
+class HiddenButtonDataMiddleware(BaseMiddleware):
+    """Text that merely ends in invisible characters is text, not a reply-keyboard button.
+
+    aiogram-dialog writes a reply button's callback data into the button's text as invisible
+    characters and reads any message ending in two or more of them as that button's press; a
+    story ending that way (copied from elsewhere, or typed on some keyboards) was taken for an
+    unknown button and silently dropped. A press of a real button carries an aiogram-dialog
+    callback (an intent id, a separator, the widget's data); anything else reaches the dialogs
+    without those trailing characters. Registered on messages ahead of aiogram-dialog's own
+    middleware, so it is the one place for every dialog and the staff group alike.
+    """
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if isinstance(event, Message) and _ends_in_hidden_data(event.text):
+            text = _not_a_button(event.text)
+            if text is not None:
+                event = event.model_copy(update={"text": text})
+        return await handler(event, data)
+
+
+def _ends_in_hidden_data(text: str | None) -> bool:
+    return bool(text) and text[-1] in REPLY_CALLBACK_SYMBOLS
+
+
+def _not_a_button(text: str) -> str | None:
+    """None for a real button press; otherwise the text without its trailing run of hidden
+    characters. When nothing else is left, one of them stays (aiogram-dialog reads them in
+    pairs, so a single one spells nothing): the message is still a text, and the screen
+    answers it as an empty one."""
+    try:
+        _, callback_data = split_reply_callback(text)
+    except UnicodeDecodeError:  # the characters do not spell any data at all
+        callback_data = None
+    intent_id, _ = remove_intent_id(callback_data or "")
+    if intent_id:
+        return None
+    return text.rstrip(REPLY_CALLBACK_SYMBOLS) or text[-1]

@@ -33,7 +33,11 @@ def make_settings(
     telegram: dict[str, object] | None = None,
     **overrides: object,
 ) -> Settings:
-    """Settings for a test: nothing from the environment or a stray .env file."""
+    """Settings for a test: nothing from the environment or a stray .env file.
+
+    A simulated person acts far faster than anyone can, so flood control is set out of reach
+    unless a test passes `flood` (`flood={}`: the defaults)."""
+    overrides.setdefault("flood", {"updates": 100_000})
     return Settings(
         _env_file=None,
         telegram={
@@ -117,6 +121,8 @@ async def start_koldo_process(
         "KOLDO_TELEGRAM__API_BASE_URL": emulator.base_url,
         "KOLDO_TELEGRAM__POLLING_TIMEOUT": "1",
         "KOLDO_DATABASE__URL": database_url,
+        # Simulated people are faster than anyone: flood control out of reach, as in make_settings.
+        "KOLDO_FLOOD__UPDATES": "100000",
         **env,
     }
     if "KOLDO_REDIS__URL" not in env:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from tests.e2e import AuditEntry, Request, fill_documents_form, onboard, rows, tr
-from tests.emulator import SimulatedPerson
+import asyncio
+import time
+
+import pytest
+
+from bot.dialogs.problems import problem_text
+from tests.e2e import AuditEntry, Request, catalogs, fill_documents_form, onboard, rows, tr, trn
+from tests.emulator import SimulatedGroupMember, SimulatedPerson
+from tests.harness import bot_running, make_settings
 
 AGE_QUESTION = "🧒 How old is the child?\nSend a number, for example 9."
 
@@ -220,3 +227,169 @@ async def test_bot_api_429_and_500_are_retried(koldo, emulator):
     assert parent.screen().text == tr("ru", "Who is the document for?")
     failed = [call.status for call in emulator.calls if call.status >= 400]
     assert failed == [429, 500]
+
+
+# Two or more of these at the end of a text are how aiogram-dialog hides a reply button's data.
+ZWNJ, ZWJ, INVISIBLE_SIX = "\u200c", "\u200d", "\U0001d17a"
+
+
+async def test_text_ending_in_invisible_characters_is_a_story_not_a_button(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5016)
+    await reach_story_question(parent)
+    await parent.send_text("Потеряли документы" + ZWNJ + ZWJ)
+    assert parent.screen().text.startswith(tr("ru", "✅ Received."))
+    await parent.send_text("Сын учится в школе" + ZWNJ + INVISIBLE_SIX)  # no valid button data
+    assert not parent.screen().text.startswith("⚠️")
+    await parent.press(tr("ru", "➡️ Next"))
+    await parent.press(tr("ru", "⬅️ Back"))  # a real reply-keyboard button still works
+    assert parent.screen().text.startswith(tr("ru", "✅ Received."))
+    await parent.press(tr("ru", "➡️ Next"))
+    await parent.press(tr("ru", "📱 Share my number"))
+    await parent.press(tr("ru", "✅ No"))
+    await parent.press(tr("ru", "✅ Send"))
+    [request] = await rows(koldo.db, Request)
+    assert request.description == "Потеряли документы\n\nСын учится в школе"
+
+
+async def test_a_story_of_only_invisible_characters_is_empty(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5017)
+    await reach_story_question(parent, "en")
+    for invisible in (ZWNJ + ZWJ, "\u200b", ZWJ + " \ufeff"):
+        await parent.send_text(invisible)
+        assert parent.screen().text.startswith(
+            "⚠️ " + tr("en", "The message was empty. Please write a few words.")
+        )
+    assert tr("en", "➡️ Next") not in parent.buttons()
+
+
+async def test_nul_characters_are_left_out_of_what_is_stored(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5018)
+    await onboard(parent, "ru")
+    await fill_documents_form(parent, "ru", story="Сын\x00 потерял\x00\x00 паспорт")
+    await parent.press(tr("ru", "✅ Send"))
+    assert tr("ru", "📋 My requests") in parent.buttons()
+    [request] = await rows(koldo.db, Request)
+    assert request.description == "Сын потерял паспорт"
+
+
+async def test_stale_and_forged_buttons_on_my_requests_redraw_the_screen(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5019)
+    await onboard(parent, "ru")
+    await fill_documents_form(parent, "ru")
+    await parent.press(tr("ru", "✅ Send"))
+    sent = parent.screen()  # the "request received" screen of a form that is finished below
+    await parent.press(tr("ru", "📋 My requests"))
+    listing = parent.screen()
+    stale = tr("ru", "This button is out of date. Here is where you are now.")
+    for data in (sent.button_data[0][0], "Zz9Zz9Zz\x1drequest:1"):
+        await parent.press_data(data, message_id=sent.message_id)
+        assert parent.alerts()[-1].text == stale
+        assert parent.screen().message_id > listing.message_id
+        assert parent.screen().text == listing.text
+        listing = parent.screen()
+    await parent.press(listing.buttons[0][0])
+    details = parent.screen()
+    await parent.press_data(sent.button_data[0][0], message_id=sent.message_id)
+    assert parent.screen().message_id > details.message_id
+    assert parent.screen().text == details.text
+
+
+async def test_a_forged_button_in_another_group_gets_no_screen(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=5020)
+    await onboard(parent, "ru")
+    intent = parent.screen().button_data[0][0].split("\x1d")[0]
+    group = -100777
+    emulator.add_chat(group, title="Someone's group")
+    member = SimulatedGroupMember(emulator, group, 5021, "Прохожий")
+    await member.send_text("/start")
+    for data in (f"{intent}\x1ddocuments", "Zz9Zz9Zz\x1dlanguage:ru", "anything"):
+        await member.press_data(data, message_id=1)
+    assert emulator.chat_messages(group) == []
+    assert member.unanswered_queries() == []
+    assert [alert.text for alert in member.alerts()] == []
+
+
+def test_an_error_without_words_of_its_own_is_not_blamed_on_the_buttons():
+    i18n = catalogs()
+    with i18n.context(), i18n.use_locale("ky"):
+        assert problem_text("incomplete", {"fields": ["phone"]}) == "⚠️ " + tr(
+            "ky", "Sorry, something went wrong on our side. Please try again."
+        )
+        assert problem_text("access_denied", {}) == "⚠️ " + tr(
+            "ky", "This request cannot be opened. Please choose one from your list."
+        )
+
+
+SLOW_DOWN = (
+    "⏳ You are sending messages very fast. I will read them again in {minutes} minute.",
+    "⏳ You are sending messages very fast. I will read them again in {minutes} minutes.",
+)
+
+
+def sent_to(emulator, chat_id: int, since: int) -> list[str]:
+    """Texts of the messages the bot sent into a chat, from the `since`-th API call on."""
+    return [
+        call.params.get("text", "")
+        for call in emulator.calls[since:]
+        if call.chat_id == chat_id and call.method == "sendMessage"
+    ]
+
+
+@pytest.fixture
+async def guarded(database_url: str, emulator):
+    """The bot with flood control at its defaults."""
+    async with bot_running(make_settings(database_url, emulator.base_url, flood={})) as running:
+        yield running
+
+
+async def test_a_flooding_chat_is_answered_once_and_others_stay_quick(guarded, emulator, caplog):
+    flooder = SimulatedPerson(emulator, user_id=5022)
+    await onboard(flooder, "ky")
+    since = len(emulator.calls)
+    last = 0
+    for n in range(200):
+        last = await flooder.send_text(f"билдирүү {n}", wait=False)
+    other = SimulatedPerson(emulator, user_id=5023)
+    started = time.monotonic()
+    await onboard(other, "ru")  # its updates queue up behind the whole flood
+    onboarding = time.monotonic() - started
+    await emulator.settle(last, flooder.chat_id)
+
+    assert tr("ru", "📄 Documents") in other.buttons()
+    assert onboarding < 2.5
+    replies = sent_to(emulator, flooder.chat_id, since)
+    notice = trn("ky", *SLOW_DOWN, 1, minutes=1)
+    assert replies.count(notice) == 1
+    assert len(replies) <= guarded.settings.flood.updates + 1
+    flood_logs = [r for r in caplog.records if r.name == "bot.flood" and r.levelname == "WARNING"]
+    assert len(flood_logs) == 1
+
+
+async def test_albums_count_as_one_message_each(guarded, emulator):
+    parent = SimulatedPerson(emulator, user_id=5024)
+    await reach_story_question(parent)
+    since = len(emulator.calls)
+    for album in range(3):
+        for _photo in range(10):
+            await parent.send_photo(media_group_id=f"album-{album}")
+    assert not any(text.startswith("⏳") for text in sent_to(emulator, parent.chat_id, since))
+    assert parent.screen().text.startswith(
+        "⚠️ "
+        + tr("ru", "One request can hold up to {limit} files. The rest were not added.", limit=10)
+    )
+
+
+async def test_after_the_pause_a_flooding_chat_is_read_again(database_url, emulator):
+    settings = make_settings(
+        database_url, emulator.base_url, flood={"pause_seconds": 1}
+    )  # else defaults
+    async with bot_running(settings):
+        parent = SimulatedPerson(emulator, user_id=5025)
+        await onboard(parent, "en")
+        since = len(emulator.calls)
+        for n in range(settings.flood.updates + 5):
+            await parent.send_text(f"message {n}")
+        assert sent_to(emulator, parent.chat_id, since)[-1] == trn("en", *SLOW_DOWN, 1, minutes=1)
+        await asyncio.sleep(1)  # the pause itself, not a wait for the bot
+        await parent.send_command("/start")
+        assert tr("en", "📄 Documents") in parent.buttons()

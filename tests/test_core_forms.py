@@ -16,6 +16,7 @@ from core.forms import (
     Subject,
     add_attachment,
     add_description,
+    clean_text,
     fields_for,
     missing_fields,
     next_field,
@@ -129,6 +130,26 @@ def test_story_grows_message_by_message_up_to_the_limit():
             add_description(answers, "x" * 1500)
     assert error.value.params["limit"] == MAX_DESCRIPTION
     assert len(answers.description) <= MAX_DESCRIPTION
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("  Сын\x00 потерял паспорт \n", "Сын потерял паспорт"),
+        ("half of a pair \ud83d", "half of a pair"),
+        ("👨\u200d👩\u200d👧 family", "👨\u200d👩\u200d👧 family"),  # joiners inside are kept
+        ("<b>as typed</b> &amp;", "<b>as typed</b> &amp;"),
+    ],
+)
+def test_text_is_kept_as_typed_without_what_databases_refuse(typed, kept):
+    assert clean_text(typed) == kept
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "\x00", "\u200b", "\u200c\u200d", "\ufeff \u2060"])
+def test_text_with_nothing_visible_is_empty(typed):
+    with pytest.raises(InvalidInput) as refused:
+        clean_text(typed)
+    assert refused.value.code == "empty"
 
 
 def test_attachments_are_limited():

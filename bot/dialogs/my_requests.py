@@ -20,8 +20,9 @@ from bot.dialogs import labels
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
 from bot.dialogs.states import MyRequestsSG
 from bot.filters import ContentIs
-from bot.i18n import N_, format_day, format_moment, gettext_
+from bot.i18n import N_, format_day, format_moment, format_short_day, gettext_
 from bot.widgets import B, Safe, T, choices, escape
+from core.clock import utcnow
 from core.errors import CoreError
 from core.requests import (
     Added,
@@ -41,20 +42,27 @@ AUTHOR = {
 REQUEST_ID = "request_id"
 
 
+def _user_id(manager: DialogManager) -> int:
+    """Whose requests these are. Taken from the middleware data rather than `manager.event`:
+    when the error handler redraws this screen after a stale button, the event is the error."""
+    return manager.middleware_data["event_from_user"].id
+
+
 def _zone(manager: DialogManager) -> Any:
     return manager.middleware_data["settings"].locale.zone
 
 
 async def list_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     data = dialog_manager.middleware_data
-    requests = await list_my_requests(data["db"], dialog_manager.event.from_user.id)
-    zone = _zone(dialog_manager)
+    requests = await list_my_requests(data["db"], _user_id(dialog_manager))
+    zone, now = _zone(dialog_manager), utcnow()
     return {
         "requests": [
             (
                 str(r.id),
                 f"{r.reference} · {gettext_(labels.CATEGORY[r.category])} · "
-                f"{gettext_(labels.STATUS[r.status])} · {format_day(r.created_at, zone)}",
+                f"{gettext_(labels.STATUS[r.status])} · "
+                f"{format_short_day(r.created_at, zone, now=now)}",
             )
             for r in requests
         ],
@@ -70,7 +78,7 @@ async def on_open(
         set_problem(manager, "not_yours")
         return
     try:
-        await open_my_request(manager.middleware_data["db"], manager.event.from_user.id, int(item))
+        await open_my_request(manager.middleware_data["db"], _user_id(manager), int(item))
     except CoreError:
         set_problem(manager, "not_yours")
         return
@@ -95,7 +103,7 @@ def _history_line(item: HistoryItem, zone: Any) -> str:
 async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     details = await open_my_request(
         dialog_manager.middleware_data["db"],
-        dialog_manager.event.from_user.id,
+        _user_id(dialog_manager),
         dialog_manager.dialog_data[REQUEST_ID],
     )
     zone = _zone(dialog_manager)
@@ -142,7 +150,7 @@ async def on_withdraw(_callback: CallbackQuery, _widget: Any, manager: DialogMan
     try:
         await withdraw_request(
             manager.middleware_data["db"],
-            user_id=manager.event.from_user.id,
+            user_id=_user_id(manager),
             request_id=manager.dialog_data[REQUEST_ID],
         )
     except CoreError as error:

@@ -6,6 +6,7 @@ the person's language and the question is asked again, with nothing they gave be
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiogram_dialog import DialogManager
@@ -14,6 +15,8 @@ from aiogram_dialog.widgets.text import Text
 from bot.i18n import N_, format_number, gettext_
 from bot.widgets import escape
 from core.errors import CoreError
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_KEY = "problem"
 
@@ -47,6 +50,8 @@ PROBLEM_TEXTS = {
     "not_resolved": N_("This request is not resolved, so there is nothing to rate."),
 }
 
+UNKNOWN_PROBLEM = N_("Sorry, something went wrong on our side. Please try again.")
+
 # Someone else's request and one that does not exist read the same: nothing to learn from it.
 ALIASES = {"access_denied": "not_yours", "not_found": "not_yours"}
 
@@ -78,9 +83,15 @@ class ProblemText(Text):
 
 
 def problem_text(code: str, params: dict[str, Any]) -> str:
-    """The explanation for a core error code, in the current language, values escaped."""
+    """The explanation for a core error code, in the current language, values escaped.
+
+    A code without words of its own is our omission, not the person's mistake: they are told
+    so rather than sent to press a button that may not be there."""
     code = ALIASES.get(code, code)
-    template = PROBLEM_TEXTS.get(code, PROBLEM_TEXTS["use_buttons"])
+    template = PROBLEM_TEXTS.get(code)
+    if template is None:
+        logger.warning("No words for the error code %r", code)
+        template = UNKNOWN_PROBLEM
     return "⚠️ " + gettext_(template).format_map(
         {key: _format_param(value) for key, value in params.items() if key != "fields"}
     )

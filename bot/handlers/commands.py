@@ -9,7 +9,6 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from bot.dialogs.language import ONBOARDING
 from bot.dialogs.states import ConsentSG, ForgetSG, LanguageSG, MenuSG
-from bot.filters import InPrivateChat
 from core.users import Profile
 
 
@@ -53,8 +52,8 @@ async def on_forget(message: Message, dialog_manager: DialogManager, profile: Pr
 
 
 def build_router() -> Router:
+    """For parents' private chats (the caller filters the chat)."""
     router = Router(name="parent-commands")
-    router.message.filter(InPrivateChat())
     router.message.register(on_start, CommandStart())
     router.message.register(on_cancel, Command("cancel"))
     router.message.register(on_language, Command("language"))

@@ -1,4 +1,9 @@
-"""One place that turns failures into polite words, without throwing the parent's flow away."""
+"""One place that turns failures into polite words, without throwing the parent's flow away.
+
+Words go only where Koldo speaks: a person's private chat and the staff group. In any other
+group (where a button can only be forged) the bot stays silent; a button press there still
+gets an empty answer, so the spinner on the phone stops.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,12 @@ import logging
 
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import ExceptionTypeFilter
+from aiogram.filters import ExceptionTypeFilter, or_f
 from aiogram.types import ErrorEvent, Update
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 
+from bot.filters import InChat, InPrivateChat
 from bot.handlers.commands import show_home
 from bot.i18n import N_, PoI18n, gettext_
 from bot.middlewares import Profiles
@@ -31,12 +37,13 @@ def failure_text(error: BaseException) -> str:
     return gettext_(NOT_SAVED if is_outage(error) else SORRY)
 
 
-async def _tell(update: Update, text: str) -> None:
-    """Answer the button press (or the message) with `text`; never raise from here."""
+async def _tell(update: Update, text: str | None) -> None:
+    """Answer the button press (or the message) with `text`, or only stop the button's spinner
+    when `text` is None; never raise from here."""
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(text, show_alert=False)
-        elif update.message is not None and update.message.chat.type == "private":
+        elif update.message is not None and text is not None:
             await update.message.answer(text)
     except TelegramAPIError:
         logger.warning("Could not tell the user about an error", exc_info=True)
@@ -47,7 +54,9 @@ async def tell_about_failure(
 ) -> None:
     """The last word when an update failed beyond the error handlers (they need the
     conversation state, which an outage of Redis takes away): the person still hears that it
-    failed, in their language (or their Telegram's, when even that cannot be read)."""
+    failed, in their language (or their Telegram's, when even that cannot be read). A message
+    in a group gets no words: the group may not be one where Koldo speaks."""
+    private = update.message is None or update.message.chat.type == "private"
     user = getattr(update.event, "from_user", None)
     language = None
     if user is not None:
@@ -56,19 +65,34 @@ async def tell_about_failure(
         language = language or supported(user.language_code)
     with i18n.context(), i18n.use_locale(language or i18n.default_locale):
         text = failure_text(error)
-    await _tell(update, text)
+    await _tell(update, text if private else None)
 
 
 async def on_stale_button(
     event: ErrorEvent, dialog_manager: DialogManager, profile: Profile
 ) -> None:
-    """A button from an old message (or forged data): say so, and show where they really are."""
+    """A button from an old message (or forged data): say so, and show where they really are.
+
+    A message can land here too (a reply to an old screen): it only gets the screen again,
+    since "this button is out of date" would not describe what the person did."""
     logger.info("Stale or unknown dialog button: %r", event.exception)
-    await _tell(event.update, gettext_("This button is out of date. Here is where you are now."))
+    if event.update.callback_query is not None:
+        await _tell(
+            event.update, gettext_("This button is out of date. Here is where you are now.")
+        )
     if dialog_manager.has_context():
-        await dialog_manager.show(ShowMode.SEND)
-    else:
-        await show_home(dialog_manager, profile)
+        try:
+            await dialog_manager.show(ShowMode.SEND)
+            return
+        except Exception:  # the screen itself cannot be drawn: home is better than nothing
+            logger.exception("Could not redraw the current screen after a stale button")
+    await show_home(dialog_manager, profile)
+
+
+async def on_stale_button_elsewhere(event: ErrorEvent) -> None:
+    """A dialog button outside a private chat: parents' screens live only there."""
+    logger.info("Dialog button outside a private chat ignored: %r", event.exception)
+    await _tell(event.update, None)
 
 
 async def on_unexpected(event: ErrorEvent) -> None:
@@ -79,10 +103,21 @@ async def on_unexpected(event: ErrorEvent) -> None:
     await _tell(event.update, failure_text(event.exception))
 
 
-def build_router() -> Router:
-    router = Router(name="errors")
-    router.errors.register(
-        on_stale_button, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState)
+async def on_unexpected_elsewhere(event: ErrorEvent) -> None:
+    logger.exception(
+        "Unhandled error while processing an update from another chat", exc_info=event.exception
     )
-    router.errors.register(on_unexpected)
+    await _tell(event.update, None)
+
+
+def build_router(staff_chat_id: int | None) -> Router:
+    router = Router(name="errors")
+    stale = ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState)
+    router.errors.register(on_stale_button, stale, InPrivateChat())
+    router.errors.register(on_stale_button_elsewhere, stale)
+    where_we_speak = (
+        InPrivateChat() if staff_chat_id is None else or_f(InPrivateChat(), InChat(staff_chat_id))
+    )
+    router.errors.register(on_unexpected, where_we_speak)
+    router.errors.register(on_unexpected_elsewhere)
     return router

@@ -8,7 +8,6 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.content import content_of, source_key
 from bot.dialogs.problems import problem_text
-from bot.filters import InPrivateChat
 from bot.i18n import gettext_
 from bot.outbox.parent_texts import SatisfactionAnswer
 from bot.widgets import escape
@@ -89,8 +88,8 @@ async def on_satisfaction(
 
 
 def build_router() -> Router:
+    """For parents' private chats (the caller filters the chat)."""
     router = Router(name="parent-replies")
-    router.message.filter(InPrivateChat())
     router.message.register(on_reply, replied_request)
     router.callback_query.register(on_satisfaction, SatisfactionAnswer.filter())
     return router

@@ -174,9 +174,15 @@ class SimulatedPerson:
         return await self._send({"sticker": sticker}, wait=wait)
 
     async def send_photo(
-        self, file_id: str | None = None, caption: str | None = None, *, wait: bool = True
+        self,
+        file_id: str | None = None,
+        caption: str | None = None,
+        *,
+        media_group_id: str | None = None,
+        wait: bool = True,
     ) -> int:
-        """Send a photo; like the app, it arrives in three sizes, the largest last."""
+        """Send a photo; like the app, it arrives in three sizes, the largest last. Photos of
+        one album share a ``media_group_id`` and arrive as separate messages."""
         file_id = file_id or self._new_file_id("photo")
         sizes = []
         for suffix, (width, height) in (("_s", (90, 68)), ("_m", (320, 240)), ("", (1280, 960))):
@@ -194,6 +200,8 @@ class SimulatedPerson:
         content: dict[str, Any] = {"photo": sizes}
         if caption:
             content["caption"] = caption
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
         return await self._send(content, wait=wait)
 
     async def send_document(

@@ -721,6 +721,23 @@ class BotApiEmulator:
         """Answered queries among ``query_ids``, in the given order."""
         return [q for qid in query_ids if (q := self._queries.get(qid)) and q.answered]
 
+    def replies_to(self, update_id: int) -> list[ApiCall]:
+        """The bot's calls about an update's chat made while it was handling that update
+        (from its delivery until the bot reported it done or, without reports, acknowledged
+        it), oldest first.
+
+        Exact when the bot handles one update at a time, as the test harness does: aiogram
+        then acknowledges an update only after its handlers, error handlers included, ran."""
+        record = self._updates[update_id]
+        done = record.handled_at if self.reports_handled else record.acked_at
+        if record.delivered_at is None or done is None:
+            return []
+        return [
+            call
+            for call in self.calls
+            if call.chat_id == record.chat_id and record.delivered_at <= call.time <= done
+        ]
+
     def register_file(
         self,
         file_id: str,
