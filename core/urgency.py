@@ -57,10 +57,11 @@ _LATIN_LETTERS = str.maketrans(
         "a": "а", "b": "б", "c": "ц", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х", "i": "и",
         "j": "ж", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "q": "к", "r": "р",
         "s": "с", "t": "т", "u": "у", "v": "в", "w": "ш", "x": "х", "y": "ы", "z": "з", "ö": "ө",
-        "ü": "ү", "ñ": "ң", "ı": "ы",
+        "ü": "ү", "ñ": "ң", "ı": "ы", "й": "й",
     }
 )  # fmt: skip
 _SOFT_Y = re.compile(r"(?<=[bcdfghjklmnpqrstvwxz])y(?=[aeou])")
+_SHORT_Y = re.compile(r"(?<=[aeiou])y(?![aeiou])")  # "kelbey" «келбей», "moy" «мой»
 _WHOLE = "."  # an entry ending in a full stop is that whole word, not a word start
 
 
@@ -76,9 +77,10 @@ def transliterate(word: str) -> tuple[str, ...]:
     After a consonant, "y" before a vowel is read both ways ("menya" «меня», "ubyu" «убью»)."""
     readings = {word}
     if _SOFT_Y.search(word):
-        readings.add(_SOFT_Y.sub("'", word))
+        readings.add(_SOFT_Y.sub("'y", word))
     result = []
     for reading in readings:
+        reading = _SHORT_Y.sub("й", reading)
         for latin, cyrillic in _LATIN_DIGRAPHS:
             reading = reading.replace(latin, cyrillic)
         if reading.endswith("j"):
@@ -320,8 +322,11 @@ class UrgencyKeywords:
             found += self._find_together(parts, words, masks, present, figures)
         if not found:
             return None
-        spans = sorted(set(found), key=lambda span: (span.first, -span.last))
-        terms = dict.fromkeys(text[words[s.first].start : words[s.last].end] for s in spans)
+        kept: list[_Span] = []
+        for span in sorted(set(found), key=lambda span: (span.first, -span.last)):
+            if not kept or span.last > kept[-1].last:  # a part of a longer match adds nothing
+                kept.append(span)
+        terms = dict.fromkeys(text[words[s.first].start : words[s.last].end] for s in kept)
         return UrgencyMatch(tuple(terms))
 
     def _mask(self, word: _Word) -> int:
