@@ -8,7 +8,8 @@ so every list is checked against every text:
   three ways: folded Cyrillic (lower case, ё→е, and Kyrgyz ө/ү/ң→о/у/н, as on a Russian keyboard;
   a Latin word is first transliterated, "balamdy urup" → «баламды уруп»), Cyrillic as written
   (for the few Kyrgyz words that only folding makes ambiguous: «өлтүр» "kill" vs «олтур» "sit"),
-  and Latin as written (for the English lists).
+  and Latin as written (for the English lists). A Latin word also matches entries with a soft
+  sign written without it ("malenkiy" «маленький»).
 - Entries are word starts ("stems"), so inflection needs no stemmer: Russian «избива» covers
   «избивает», «избивали»; Kyrgyz «сабап» covers «сабаптыр». A Kyrgyz stem ending in к also
   matches with г («зомбулук» → «зомбулугу»). Exceptions name innocent words that start with a
@@ -40,6 +41,10 @@ from core.languages import SUPPORTED_LANGUAGES
 
 GAP = 3  # other words allowed where a phrase says "..."
 FUZZY_MIN = 6  # stems at least this long tolerate one typo
+# A word typed in Latin letters often drops the soft sign ("malenkiy", "izbivayet"); entries
+# with ь also match such a word without it when what is left is this long ("бьет" → "бет"
+# would be the English "bet").
+SOFTLESS_MIN = 5
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"[.!?;…\n]")
 _CLAUSE_END = re.compile(r"[,:()—–]")
@@ -62,6 +67,9 @@ _LATIN_LETTERS = str.maketrans(
 )  # fmt: skip
 _SOFT_Y = re.compile(r"(?<=[bcdfghjklmnpqrstvwxz])y(?=[aeou])")
 _SHORT_Y = re.compile(r"(?<=[aeiou])y(?![aeiou])")  # "kelbey" «келбей», "moy" «мой»
+_SHORT_I = re.compile(r"(?<=[aeou])i(?![aeiou])")  # "uidon" «уйдон», "kaida" «кайда»
+_KYRGYZ_VOWELS = (("o'", "ө"), ("u'", "ү"), ("o’", "ө"), ("u’", "ү"), ("oe", "ө"), ("ue", "ү"))
+_NG = re.compile(r"ng(?![aeiouy])")  # Kyrgyz ң: "berbeseng" «бербесең», not "angel"
 _WHOLE = "."  # an entry ending in a full stop is that whole word, not a word start
 
 
@@ -74,18 +82,29 @@ def fold(word: str) -> str:
 def transliterate(word: str) -> tuple[str, ...]:
     """Cyrillic readings of a lower-case Latin word ("urup" → «уруп», "b'et" → «бьет»).
 
-    After a consonant, "y" before a vowel is read both ways ("menya" «меня», "ubyu" «убью»)."""
+    Where Latin spelling is ambiguous, every reading is kept: after a consonant, "y" before a
+    vowel ("menya" «меня», "ubyu" «убью»); a final "j" («муж» "muj", «мой» "moj"); "i" for Kyrgyz
+    ы ("kizim" «кызым») when the word has no "y"; Kyrgyz ө/ү as "o'"/"u'"/"oe"/"ue" and ң as a
+    final "ng"; "i" after a vowel is й ("uidon" «уйдон»)."""
     readings = {word}
+    for latin, kyrgyz in _KYRGYZ_VOWELS:
+        if latin in word:
+            readings = {reading.replace(latin, kyrgyz) for reading in readings} | readings
     if _SOFT_Y.search(word):
-        readings.add(_SOFT_Y.sub("'y", word))
-    result = []
+        readings |= {_SOFT_Y.sub("'y", reading) for reading in readings}
+    if _NG.search(word):
+        readings |= {_NG.sub("ң", reading) for reading in readings}
+    if "i" in word and "y" not in word:
+        readings |= {reading.replace("i", "y") for reading in readings}
+    result = set()
     for reading in readings:
-        reading = _SHORT_Y.sub("й", reading)
+        reading = _SHORT_I.sub("й", _SHORT_Y.sub("й", reading))
         for latin, cyrillic in _LATIN_DIGRAPHS:
             reading = reading.replace(latin, cyrillic)
+        cyrillic = reading.translate(_LATIN_LETTERS)
+        result.add(cyrillic)
         if reading.endswith("j"):
-            reading = reading[:-1] + "й"  # "moj", "svoj"
-        result.append(reading.translate(_LATIN_LETTERS))
+            result.add(cyrillic[:-1] + "й")  # "moj", "svoj"
     return tuple(sorted(result))
 
 
@@ -153,6 +172,11 @@ class _Atoms:
         table = self.wholes if whole else self.prefixes[len(text)]
         table[text] = table.get(text, 0) | bit
         return bit
+
+    def alias(self, text: str, whole: bool, bit: int) -> None:
+        """Let another spelling stand for an entry already numbered."""
+        table = self.wholes if whole else self.prefixes[len(text)]
+        table[text] = table.get(text, 0) | bit
 
     def add_exception(self, text: str) -> None:
         self.exceptions[text] = 0
@@ -239,6 +263,16 @@ class _Span:
 
 
 @dataclass(frozen=True)
+class _Context:
+    """What in the whole text can cancel a match: figures of speech, laughter, the past."""
+
+    figures: list[_Span]
+    laughs: bool  # "чуть не убила сына ))": a joke, when an `almost` word stands before
+    part_of: list[int]  # per word, its part of the sentence (see `_parts`)
+    past_parts: set[int]  # parts that tell of the past and of nothing going on now
+
+
+@dataclass(frozen=True)
 class UrgencyMatch:
     """Why a text was marked urgent: what it says, as written, in the order it says it."""
 
@@ -258,6 +292,10 @@ class _Lists:
     negations: list[str] = field(default_factory=list)
     almost: list[str] = field(default_factory=list)
     negated_after: list[str] = field(default_factory=list)
+    laughter: list[str] = field(default_factory=list)
+    past: list[str] = field(default_factory=list)
+    ongoing: list[str] = field(default_factory=list)
+    turns: list[str] = field(default_factory=list)
 
 
 class UrgencyKeywords:
@@ -273,6 +311,10 @@ class UrgencyKeywords:
         self._negations: set[str] = set()
         self._almost: set[str] = set()
         self._negated_after: set[str] = set()
+        self._laughter: set[str] = set()
+        self._past: list[_Rule] = []
+        self._ongoing: list[_Rule] = []
+        self._turns: set[str] = set()
         for language, entries in lists.items():
             self._compile(language, entries)
         for atoms in self._atoms.values():
@@ -304,22 +346,18 @@ class UrgencyKeywords:
             present |= mask
         if not present:
             return None
-        figures = [
-            span
-            for rule in _candidates(self._figures_by_first, present)
-            for span in self._find(rule, words, masks, present)
-        ]
+        context = self._context(text, words, masks, present)
         found: list[_Span] = []
         for rule in _candidates(self._by_first, present):
             found += [
                 span
                 for span in self._find(rule, words, masks, present)
-                if not self._cancelled(rule, span, words, figures)
+                if not self._cancelled(rule, span, words, context)
             ]
         for parts in self._together:
             if not all(part.possible(present) for part in parts):
                 continue
-            found += self._find_together(parts, words, masks, present, figures)
+            found += self._find_together(parts, words, masks, present, context)
         if not found:
             return None
         kept: list[_Span] = []
@@ -328,6 +366,36 @@ class UrgencyKeywords:
                 kept.append(span)
         terms = dict.fromkeys(text[words[s.first].start : words[s.last].end] for s in kept)
         return UrgencyMatch(tuple(terms))
+
+    def _context(self, text: str, words: list[_Word], masks: list[int], present: int) -> _Context:
+        figures = [
+            span
+            for rule in _candidates(self._figures_by_first, present)
+            for span in self._find(rule, words, masks, present)
+        ]
+        lowered = text.lower()
+        laughs = any(marker in lowered for marker in self._laughter)
+        part_of = self._parts(words)
+        past, ongoing = (
+            {
+                part_of[span.first]
+                for rule in rules
+                for span in self._find(rule, words, masks, present)
+            }
+            for rules in (self._past, self._ongoing)
+        )
+        return _Context(figures, laughs, part_of, past - ongoing)
+
+    def _parts(self, words: list[_Word]) -> list[int]:
+        """Per word, its part of the text: a new part starts at each clause and at each word
+        that turns from one time to another («а теперь», "but now", «азыр»), so that "he beat
+        me years ago but now he beats the children" keeps its second half."""
+        parts, part = [], 0
+        for at, word in enumerate(words):
+            if at and (word.clause != words[at - 1].clause or _says(word, self._turns)):
+                part += 1
+            parts.append(part)
+        return parts
 
     def _mask(self, word: _Word) -> int:
         """Every entry the word matches, in any of its readings."""
@@ -338,6 +406,8 @@ class UrgencyKeywords:
             mask |= self._atoms["exact"].lookup(reading)
         if word.latin:
             mask |= self._atoms["latin"].lookup(word.latin)
+            for reading in word.cyrillic:
+                mask |= self._atoms["softless"].lookup(reading)
         return mask
 
     def _find(
@@ -382,13 +452,13 @@ class UrgencyKeywords:
         words: list[_Word],
         masks: list[int],
         present: int,
-        figures: list[_Span],
+        context: _Context,
     ) -> list[_Span]:
         by_part = [
             [
                 span
                 for span in self._find(part, words, masks, present)
-                if not self._cancelled(part, span, words, figures)
+                if not self._cancelled(part, span, words, context)
             ]
             for part in parts
         ]
@@ -399,12 +469,19 @@ class UrgencyKeywords:
             span for spans in by_part for span in spans if words[span.first].sentence in sentences
         ]
 
-    def _cancelled(
-        self, rule: _Rule, span: _Span, words: list[_Word], figures: list[_Span]
-    ) -> bool:
-        """A negation right before or inside (unless the entry says one itself: «не хочет жить»),
-        a Kyrgyz «жок»/«эмес» right after, or a figure of speech."""
-        if any(span.overlaps(figure) for figure in figures):
+    def _cancelled(self, rule: _Rule, span: _Span, words: list[_Word], context: _Context) -> bool:
+        """A figure of speech; a part of the text that tells only of the past ("used to", «3 года
+        назад»); a joke («чуть не убила ... ))»: an `almost` word before the match, and laughter
+        in the text); a negation right before or inside (unless the entry says one itself: «не
+        хочет жить»); a Kyrgyz «жок»/«эмес» right after."""
+        if any(span.overlaps(figure) for figure in context.figures):
+            return True
+        if context.part_of[span.first] in context.past_parts:
+            return True
+        before = span.first - 1
+        if before > 0 and _says(words[before], self._negations):
+            before -= 1
+        if context.laughs and before >= 0 and _says(words[before], self._almost):
             return True
         if not rule.negatable:
             return False
@@ -444,6 +521,10 @@ class UrgencyKeywords:
         self._negations |= {_normal(word) for word in lists.negations}
         self._almost |= {_normal(word) for word in lists.almost}
         self._negated_after |= {_normal(word) for word in lists.negated_after}
+        self._laughter |= {marker.lower() for marker in lists.laughter}
+        self._past += [self._rule(entry, language, negatable=False) for entry in lists.past]
+        self._ongoing += [self._rule(entry, language, negatable=False) for entry in lists.ongoing]
+        self._turns |= {_normal(word) for word in lists.turns}
 
     def _rule(
         self,
@@ -487,10 +568,13 @@ class UrgencyKeywords:
                 mask |= atoms.bit(text[:-1] + "г", whole)  # «зомбулук» → «зомбулугу»
             if fuzzy and script == "cyrillic" and not whole and len(text) >= FUZZY_MIN:
                 atoms.add_fuzzy(text, bit)
+            softless = text.replace("ь", "")
+            if script == "cyrillic" and softless != text and len(softless) >= SOFTLESS_MIN:
+                self._atoms["softless"].alias(softless, whole, bit)
         return mask
 
 
-_SCRIPTS = ("cyrillic", "exact", "latin")
+_SCRIPTS = ("cyrillic", "exact", "latin", "softless")
 
 
 def _script(entry: str) -> str:
