@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from core.clock import as_utc, utcnow
 from core.errors import InvalidInput
-from core.forms import AttachmentKind, normalize_phone
+from core.forms import AttachmentKind, Danger, normalize_phone
 from core.requests import (
     OPEN_STATUSES,
     REFERENCE_PREFIX,
@@ -55,6 +55,8 @@ class Card:
     category: str
     status: Status
     urgent: bool
+    danger_said: bool  # the parent answered that a child is in danger right now
+    urgent_words: tuple[str, ...]  # the parent's words that speak of danger
     language: str
     created_at: datetime
     document_type: str | None
@@ -130,6 +132,8 @@ async def card(db: Database, request_id: int) -> Card | None:
             category=request.category,
             status=Status(request.status),
             urgent=request.urgent,
+            danger_said=request.danger == Danger.YES,
+            urgent_words=tuple((request.urgent_words or "").splitlines()),
             language=request.language,
             created_at=as_utc(request.created_at),
             document_type=request.document_type,

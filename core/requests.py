@@ -230,6 +230,12 @@ async def file_request(
             return _filed(filed)
 
 
+def _words_of_danger(keywords: UrgencyKeywords, *texts: str | None) -> tuple[str, ...]:
+    """What in the parent's texts speaks of danger, as they wrote it (shown to staff)."""
+    found = (keywords.match(text) for text in texts)
+    return tuple(dict.fromkeys(term for match in found if match for term in match.terms))
+
+
 def _filed(request: Request) -> FiledRequest:
     return FiledRequest(
         id=request.id,
@@ -256,11 +262,8 @@ async def _file(
             and await repos.reference.get(Settlement, answers.settlement_code or "") is None
         ):
             raise InvalidInput("unknown_settlement")
-        urgent = (
-            answers.danger is Danger.YES
-            or keywords.matches(answers.description)
-            or keywords.matches(answers.settlement_other)
-        )
+        words = _words_of_danger(keywords, answers.description, answers.settlement_other)
+        urgent = answers.danger is Danger.YES or bool(words)
         request = Request(
             user_id=user_id,
             category=answers.category.value,
@@ -269,6 +272,8 @@ async def _file(
             **{name: getattr(answers, name) for name in FORM_COLUMNS},
             description=answers.description or None,
             form_key=answers.key,
+            danger=answers.danger.value if answers.danger else None,
+            urgent_words="\n".join(words) or None,
             created_at=now,
             updated_at=now,
         )
@@ -474,8 +479,10 @@ async def add_parent_message(
             attachment=attachment, file_id=file_id, source_key=source_key,
         )  # fmt: skip
         request.updated_at = now
-        if keywords is not None and not request.urgent and keywords.matches(text):
+        words = _words_of_danger(keywords, text) if keywords is not None else ()
+        if words and not request.urgent:
             request.urgent = True
+            request.urgent_words = "\n".join(words)
             if outcome != Added.FOLLOW_UP:
                 _alert_urgent(repos, request, now)
                 await refresh_card(repos, request, now)

@@ -131,6 +131,10 @@ class Request(Base):
     # The filled-in form this request was filed from: sending the same form again (a press
     # repeated after a crash, a double tap) finds this request instead of filing a second one.
     form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Why it is urgent, for staff: the parent's answer to "Is a child in danger right now?"
+    # ("yes"/"no") and the words of theirs that speak of danger (one per line).
+    danger: Mapped[str | None] = mapped_column(String(8))
+    urgent_words: Mapped[str | None] = mapped_column(Text)
 
     messages: Mapped[list[RequestMessage]] = relationship(
         back_populates="request", order_by="RequestMessage.id"
@@ -141,6 +145,7 @@ class Request(Base):
 
 
 PERSONAL_REQUEST_FIELDS = (
+    "urgent_words",
     "child_age",
     "grade",
     "settlement_other",

@@ -155,6 +155,9 @@ async def test_urgent_words_mark_the_request(db, keywords):
         keywords=keywords,
     )
     assert filed.urgent
+    [request] = await rows(db, Request)
+    assert request.danger == "no" and request.urgent_words  # staff see why: the words
+    assert request.urgent_words.splitlines()[0] in "Муж бьет ребенка каждый день"
 
 
 async def test_the_parents_yes_marks_a_request_urgent_whatever_it_says(db, keywords):

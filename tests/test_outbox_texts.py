@@ -37,6 +37,8 @@ def _longest_card(description: str) -> Card:
         category="documents",
         status=Status.WAITING_PARENT,
         urgent=True,
+        danger_said=True,
+        urgent_words=tuple("өлтүрөм деп коркутуп жатат " * 3 for _ in range(8)),
         language="ky",
         created_at=MOMENT,
         document_type="birth_certificate",

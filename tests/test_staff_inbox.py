@@ -510,3 +510,12 @@ async def test_a_parent_saying_a_child_is_in_danger_is_urgent_at_once(inbox, emu
             for text in texts(emulator.chat_messages(STAFF_GROUP))
         ),
     )
+    why = tr("ru", "🚨 <b>URGENT</b>: the parent answered that a child is in danger now.")
+    await wait_for(
+        emulator,
+        STAFF_GROUP,
+        lambda: any(
+            text.startswith(why.replace("<b>", "").replace("</b>", ""))
+            for text in texts(emulator.chat_messages(STAFF_GROUP))
+        ),
+    )

@@ -97,11 +97,38 @@ def topic_title(words: Words, card: Card, names: dict[str, str]) -> str:
     return title[:TOPIC_TITLE_LIMIT]
 
 
+URGENT_WORDS_SHOWN = 5
+URGENT_WORD_LENGTH = 40  # a matched phrase is a few words; the story below has all of them
+
+
+def _why_urgent(words: Words, card: Card) -> list[str]:
+    """Why the request is urgent, so staff can judge it: the parent's own answer, and the words
+    of theirs that speak of danger."""
+    if not card.urgent:
+        return []
+    if card.danger_said:
+        lines = [words.say("🚨 <b>URGENT</b>: the parent answered that a child is in danger now.")]
+    else:
+        lines = [
+            words.say("🚨 <b>URGENT</b>: the parent's words suggest a child may be in danger.")
+        ]
+    if card.urgent_words:
+        shown = ", ".join(
+            f"«{_clip(term, URGENT_WORD_LENGTH)}»"
+            for term in card.urgent_words[:URGENT_WORDS_SHOWN]
+        )
+        lines.append(words.say("Words about danger: {words}", words=shown))
+    return lines
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def card_text(words: Words, card: Card, names: dict[str, str]) -> str:
     say = words.say
     lines = []
-    if card.urgent:
-        lines.append(say("🚨 <b>URGENT</b>: the parent's words suggest a child may be in danger."))
+    lines.extend(_why_urgent(words, card))
     lines.append(
         f"<b>{card.reference}</b> · {words.label(CATEGORY[Category(card.category)])} · "
         f"{words.label(STATUS[card.status])}"
