@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,3 +31,19 @@ def test_dates_in_each_languages_own_form(language: str) -> None:
         assert format_short_day(MOMENT, BISHKEK, now=MOMENT) == short
         assert format_short_day(MOMENT.replace(year=2025), BISHKEK, now=MOMENT) == last_year
     assert format_moment(MOMENT, BISHKEK, language) == moment
+
+
+def test_every_date_shown_goes_through_the_locale_helpers() -> None:
+    """Dates reach people only through bot/i18n.py's helpers (durations through Babel's
+    format_timedelta): a pattern written anywhere else would bypass the language's own form."""
+    root = Path(__file__).resolve().parent.parent
+    calls = re.compile(r"\b(strftime|format_date|format_datetime|format_skeleton|format_time)\(")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("bot", "core")
+        for path in sorted((root / folder).rglob("*.py"))
+        if path != root / "bot" / "i18n.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if calls.search(line)
+    ]
+    assert offenders == []
