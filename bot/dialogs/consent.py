@@ -44,12 +44,15 @@ def consent_dialog() -> Dialog:
                 "\nTo help you, we ask for: your phone number, your settlement, "
                 "the child's age and grade, and what happened (text, photos, voice)."
             ),
-            T("\n👀 Only CPC staff see it. We do not give it to anyone else."),
+            T(
+                "\n👀 Only staff of the Center for the Protection of Children (CPC) see this "
+                "information. We do not give it to anyone else."
+            ),
             TP(
-                "\n🗓 We keep it while we work on your request and for up to {years} year after, "
-                "then we erase it.",
-                "\n🗓 We keep it while we work on your request and for up to {years} years after, "
-                "then we erase it.",
+                "\n🗓 We keep it while we work on your request and for up to {years} year "
+                "afterwards, then we erase it.",
+                "\n🗓 We keep it while we work on your request and for up to {years} years "
+                "afterwards, then we erase it.",
                 "years",
             ),
             T("\n🗑 You can erase it at any time with the command /forget."),

@@ -545,7 +545,7 @@ def form_dialog() -> Dialog:
         ),
         choice_question(
             FormSG.obstacle,
-            T("What stands in the way of school?"),
+            T("What is keeping the child from school?"),
             Field.OBSTACLE,
             Obstacle,
             labels.OBSTACLE,
@@ -594,7 +594,7 @@ def form_dialog() -> Dialog:
             FormSG.phone,
             T(
                 "📞 Which number can CPC call you on?\n"
-                "Press «📱 Share my number» below, or type it, for example 0700 123 456."
+                "Press “📱 Share my number” below, or type it, for example 0700 123 456."
             ),
             RequestContact(B("📱 Share my number")),
             NAVIGATION,
@@ -643,7 +643,7 @@ def form_dialog() -> Dialog:
                 "A CPC staff member will call you at {phone}, usually within {days} working days.",
                 "days",
             ),
-            T("You can follow the request in «📋 My requests»."),
+            T("You can follow the request in “📋 My requests”."),
             T(
                 "\n🆘 If a child is in danger right now, call at once:\n{numbers}",
                 when="urgent",

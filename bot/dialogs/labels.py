@@ -42,7 +42,7 @@ FIELD = {
     Field.CHILD_AGE: N_("Child's age"),
     Field.GRADE: N_("Grade"),
     Field.SETTLEMENT: N_("Settlement"),
-    Field.OBSTACLE: N_("What stands in the way"),
+    Field.OBSTACLE: N_("Reason"),
     Field.DESCRIPTION: N_("Your story"),
     Field.PHONE: N_("Phone"),
     # Translators: a line of the summary: the parent's answer to "Is a child in danger right now?"

@@ -18,7 +18,9 @@ from core.forms import Category
 NOTICES = {
     "cancelled": N_("✖️ Cancelled. Nothing was sent."),
     "consent_required": N_("To send a request, please agree to how we use your data first."),
-    "declined": N_("All right. You can still see urgent help and the day centres' addresses."),
+    "declined": N_(
+        "All right. You can still see the urgent numbers and the day centres' addresses."
+    ),
 }
 
 

@@ -159,7 +159,9 @@ def card_text(words: Words, card: Card, names: dict[str, str]) -> str:
                 answer=Safe(words.label(SATISFACTION[Satisfaction(card.satisfaction)])))
         )  # fmt: skip
     if card.parent_id is None:
-        lines.append(say("The parent's data was erased at their request or after retention."))
+        lines.append(
+            say("The parent's data was erased at their request or after the retention period.")
+        )
     return "\n".join(lines)
 
 
