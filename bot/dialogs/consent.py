@@ -57,7 +57,11 @@ def consent_dialog() -> Dialog:
             ),
             T("\n🗑 You can erase it at any time with the command /forget."),
             T("\nDo you agree?"),
+            # Translators: button under the privacy notice: the parent agrees to how their data is
+            # used.
             Button(B("✅ I agree"), id="agree", on_click=on_agree),
+            # Translators: button under the privacy notice: the parent does not agree for now (the
+            # menu still works, requests do not).
             Button(B("Not now"), id="not_now", on_click=on_not_now),
             state=ConsentSG.notice,
             getter=notice_getter,

@@ -57,7 +57,9 @@ def forget_dialog() -> Dialog:
                 "\nThe reference numbers and dates stay, with nothing about you, so that CPC's "
                 "statistics stay correct. This cannot be undone."
             ),
+            # Translators: button: confirms erasing the parent's personal data.
             Button(B("🗑 Yes, erase"), id="erase", on_click=on_erase),
+            # Translators: button: nothing is erased.
             Cancel(B("✖️ No, keep my data")),
             state=ForgetSG.confirm,
         ),
