@@ -44,9 +44,14 @@ from storage.journal import UpdateJournal
 logger = logging.getLogger(__name__)
 
 COMMANDS = {
+    # Translators: Telegram's command menu: what /start does (opens the main menu).
     "start": N_("Main menu"),
+    # Translators: Telegram's command menu: what /language does.
     "language": N_("Change the language"),
+    # Translators: Telegram's command menu: /cancel stops the form being filled in and goes back to
+    # the main menu.
     "cancel": N_("Stop and go to the menu"),
+    # Translators: Telegram's command menu: what /forget does (erases the parent's personal data).
     "forget": N_("Erase my data"),
 }
 

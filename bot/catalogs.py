@@ -17,6 +17,9 @@ from bot.i18n import DOMAIN, LOCALES_DIR
 from core.languages import SUPPORTED_LANGUAGES
 
 SOURCE_DIR = Path(__file__).resolve().parent
+# A comment starting with one of these, right above a marked string, goes into the catalogs as a
+# note for translators (`#.` lines): short buttons and labels are ambiguous without it.
+COMMENT_TAGS = ("Translators:", "i18n:")
 # T/B/N_/gettext_/say take one message; TP/ngettext_/say_n take singular and plural.
 KEYWORDS = {
     "T": None,
@@ -33,7 +36,7 @@ KEYWORDS = {
 def extract() -> Catalog:
     template = Catalog(project="koldo", domain=DOMAIN)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(SOURCE_DIR), keywords=KEYWORDS, comment_tags=("i18n:",)
+        str(SOURCE_DIR), keywords=KEYWORDS, comment_tags=COMMENT_TAGS
     ):
         template.add(
             message,

@@ -35,6 +35,8 @@ class KoldoMessageManager(MessageManager):
             bot=bot,
             new_message=NewMessage(
                 chat=old_message.chat,
+                # Translators: a short message of its own, sent when the bot takes its phone
+                # keyboard away: "all right".
                 text=_closing_words.get() or gettext_("👌 OK"),
                 reply_markup=ReplyKeyboardRemove(),
                 business_connection_id=old_message.business_connection_id,

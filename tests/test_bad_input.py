@@ -66,7 +66,10 @@ async def test_sticker_and_location_where_text_is_expected(koldo, emulator):
     await parent.send_sticker()
     assert parent.screen().text.startswith(
         "⚠️ "
-        + tr("en", "Please answer with a text message. Stickers, places and files do not fit here.")
+        + tr(
+            "en",
+            "Please answer with a text message. Stickers, locations and files cannot be used here.",
+        )
     )
     await parent.send_location(42.87, 74.59)
     assert tr("en", AGE_QUESTION) in parent.screen().text
@@ -167,7 +170,7 @@ async def test_stale_button_from_an_old_message(koldo, emulator):
     await parent.send_text("/cancel")  # the old form's intent is gone now
     await parent.press_data(old_screen.button_data[0][0], message_id=old_screen.message_id)
     assert [alert.text for alert in parent.alerts()][-1] == tr(
-        "ru", "This button is out of date. Here is where you are now."
+        "ru", "This button is out of date. Please use the new message below."
     )
     assert tr("ru", "📄 Documents") in parent.buttons()
 
@@ -280,7 +283,7 @@ async def test_stale_and_forged_buttons_on_my_requests_redraw_the_screen(koldo, 
     sent = parent.screen()  # the "request received" screen of a form that is finished below
     await parent.press(tr("ru", "📋 My requests"))
     listing = parent.screen()
-    stale = tr("ru", "This button is out of date. Here is where you are now.")
+    stale = tr("ru", "This button is out of date. Please use the new message below.")
     for data in (sent.button_data[0][0], "Zz9Zz9Zz\x1drequest:1"):
         await parent.press_data(data, message_id=sent.message_id)
         assert parent.alerts()[-1].text == stale

@@ -85,3 +85,23 @@ def test_translations_are_not_left_in_english(language):
         if m.id and isinstance(m.id, str) and m.string == m.id and re.search(r"[a-z]{3}", m.id)
     ]
     assert untranslated == []
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_notes_for_translators_reach_the_catalogs(language):
+    """A `# Translators:` comment above a marked string is what a translator sees as `#.`."""
+    notes = {m.id: list(m.auto_comments) for m in extract() if m.id and m.auto_comments}
+    assert notes, "no notes extracted: are the comment tags passed to the extraction?"
+    catalog = load(language)
+    assert {key: list(catalog[key].auto_comments) for key in notes} == notes
+
+
+def test_short_labels_carry_a_note_for_translators():
+    """One or two words (a button, a label, a status) are ambiguous without saying where."""
+    bare = [
+        m.id
+        for m in extract()
+        if m.id and isinstance(m.id, str) and len(re.findall(r"[A-Za-z']+", m.id)) <= 2
+        if not m.auto_comments
+    ]
+    assert bare == []

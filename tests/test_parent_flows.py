@@ -97,7 +97,7 @@ async def test_documents_request_end_to_end(koldo, emulator, language):
     await parent.press(tr(language, "✅ Send"))
     sent = parent.screen().text
     assert "K-000001" in sent
-    assert tr(language, "You can follow the request in «📋 My requests».") in sent
+    assert tr(language, "You can follow the request in “📋 My requests”.") in sent
     assert tr(language, "📋 My requests") in parent.buttons()
 
     [request] = await rows(koldo.db, Request)
@@ -143,7 +143,7 @@ async def test_school_request_end_to_end(koldo, emulator, language):
     await parent.press("4")
     await parent.press(tr(language, "✏️ Another place"))
     await parent.send_text("Жилмассив Калыс-Ордо, ул. 5")
-    assert parent.screen().text == tr(language, "What stands in the way of school?")
+    assert parent.screen().text == tr(language, "What is keeping the child from school?")
     await parent.press(tr(language, "🧰 The child works"))
     await parent.send_text("Сын помогает отцу на рынке Дордой")
     await parent.press(tr(language, "➡️ Next"))
@@ -239,9 +239,9 @@ async def test_cancel_on_the_phone_screen_takes_the_keyboard_away(koldo, emulato
 async def test_without_consent_public_help_works_but_requests_ask_for_consent(koldo, emulator):
     parent = SimulatedPerson(emulator, user_id=3601, language_code="ky")
     await onboard(parent, "ky", agree=False)
-    assert tr("ky", "All right. You can still see urgent help and the day centres' addresses.") in (
-        parent.screen().text
-    )
+    assert tr(
+        "ky", "All right. You can still see the urgent numbers and the day centres' addresses."
+    ) in (parent.screen().text)
     await parent.press(tr("ky", "🆘 Urgent help"))
     urgent = parent.screen().text
     assert "112" in urgent and "111" in urgent

@@ -44,17 +44,24 @@ def consent_dialog() -> Dialog:
                 "\nTo help you, we ask for: your phone number, your settlement, "
                 "the child's age and grade, and what happened (text, photos, voice)."
             ),
-            T("\n👀 Only CPC staff see it. We do not give it to anyone else."),
+            T(
+                "\n👀 Only staff of the Center for the Protection of Children (CPC) see this "
+                "information. We do not give it to anyone else."
+            ),
             TP(
-                "\n🗓 We keep it while we work on your request and for up to {years} year after, "
-                "then we erase it.",
-                "\n🗓 We keep it while we work on your request and for up to {years} years after, "
-                "then we erase it.",
+                "\n🗓 We keep it while we work on your request and for up to {years} year "
+                "afterwards, then we erase it.",
+                "\n🗓 We keep it while we work on your request and for up to {years} years "
+                "afterwards, then we erase it.",
                 "years",
             ),
             T("\n🗑 You can erase it at any time with the command /forget."),
             T("\nDo you agree?"),
+            # Translators: button under the privacy notice: the parent agrees to how their data is
+            # used.
             Button(B("✅ I agree"), id="agree", on_click=on_agree),
+            # Translators: button under the privacy notice: the parent does not agree for now (the
+            # menu still works, requests do not).
             Button(B("Not now"), id="not_now", on_click=on_not_now),
             state=ConsentSG.notice,
             getter=notice_getter,

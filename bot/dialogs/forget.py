@@ -55,9 +55,11 @@ def forget_dialog() -> Dialog:
             T("\nRequests still open are withdrawn: CPC will have no way to answer you."),
             T(
                 "\nThe reference numbers and dates stay, with nothing about you, so that CPC's "
-                "counts add up. This cannot be undone."
+                "statistics stay correct. This cannot be undone."
             ),
+            # Translators: button: confirms erasing the parent's personal data.
             Button(B("🗑 Yes, erase"), id="erase", on_click=on_erase),
+            # Translators: button: nothing is erased.
             Cancel(B("✖️ No, keep my data")),
             state=ForgetSG.confirm,
         ),

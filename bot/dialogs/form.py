@@ -143,7 +143,9 @@ async def on_cancel(_event: Any, _widget: Any, manager: DialogManager) -> None:
 
 
 NAVIGATION = Row(
+    # Translators: button in a form: go back to the previous question (or screen).
     Button(B("⬅️ Back"), id="back", on_click=on_back),
+    # Translators: button in a form: drop the whole form; nothing is sent (glossary: cancel).
     Button(B("✖️ Cancel"), id="cancel", on_click=on_cancel),
 )
 
@@ -353,6 +355,7 @@ def _story_preview(answers: Answers) -> str:
         text = text[:STORY_PREVIEW].rstrip() + "…"
     files = len(answers.attachments)
     if files:
+        # Translators: under the story in the summary: how many files the parent attached.
         attached = gettext_("📎 files: {count}").format(count=format_number(files))
         text = f"{text}\n{attached}" if text else attached
     return text
@@ -531,6 +534,8 @@ def form_dialog() -> Dialog:
                 choices("settlement", "options", on_settlement),
                 width=2,
             ),
+            # Translators: button under the list of settlements: the parent's place is not listed
+            # and they will type it.
             Button(B("✏️ Another place"), id="other_settlement", on_click=on_other_settlement),
             NAVIGATION,
             CHOICE_INPUT,
@@ -545,7 +550,7 @@ def form_dialog() -> Dialog:
         ),
         choice_question(
             FormSG.obstacle,
-            T("What stands in the way of school?"),
+            T("What is keeping the child from school?"),
             Field.OBSTACLE,
             Obstacle,
             labels.OBSTACLE,
@@ -565,6 +570,7 @@ def form_dialog() -> Dialog:
                 "💡 Send photos as a file (📎 → File): then the text stays readable.",
                 when=~F["has_story"],
             ),
+            # Translators: shown while the parent tells what happened: what they sent has arrived.
             T("✅ Received.", when="has_story"),
             TP(
                 "📝 Text: {texts} character.",
@@ -579,6 +585,8 @@ def form_dialog() -> Dialog:
                 when=F["files"] > 0,
             ),
             T("Send more, or press Next.", when="has_story"),
+            # Translators: button: the parent has finished telling what happened and goes on to the
+            # next question.
             Button(B("➡️ Next"), id="story_done", on_click=on_story_done, when="has_story"),
             NAVIGATION,
             MessageInput(
@@ -594,8 +602,9 @@ def form_dialog() -> Dialog:
             FormSG.phone,
             T(
                 "📞 Which number can CPC call you on?\n"
-                "Press «📱 Share my number» below, or type it, for example 0700 123 456."
+                "Press “📱 Share my number” below, or type it, for example 0700 123 456."
             ),
+            # Translators: button that sends the parent's own Telegram phone number to the bot.
             RequestContact(B("📱 Share my number")),
             NAVIGATION,
             MessageInput(on_contact, filter=ContentIs(ContentType.CONTACT)),
@@ -618,8 +627,10 @@ def form_dialog() -> Dialog:
                 when="danger",
             ),
             T("<b>{category}</b> — please check:\n\n{summary}\n\nIs everything right?"),
+            # Translators: button under the summary: send the request to CPC.
             Button(B("✅ Send"), id="send", on_click=on_send),
             Row(
+                # Translators: button under the summary: change one of the answers before sending.
                 Button(B("✏️ Change"), id="edit", on_click=on_change),
                 Button(B("✖️ Cancel"), id="cancel", on_click=on_cancel),
             ),
@@ -643,12 +654,13 @@ def form_dialog() -> Dialog:
                 "A CPC staff member will call you at {phone}, usually within {days} working days.",
                 "days",
             ),
-            T("You can follow the request in «📋 My requests»."),
+            T("You can follow the request in “📋 My requests”."),
             T(
                 "\n🆘 If a child is in danger right now, call at once:\n{numbers}",
                 when="urgent",
             ),
             Button(B("📋 My requests"), id="my_requests", on_click=on_my_requests),
+            # Translators: button after a request is sent: back to the main menu.
             Button(B("🏠 Main menu"), id="finish", on_click=on_finish),
             state=FormSG.sent,
             getter=sent_getter,

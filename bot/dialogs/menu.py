@@ -18,7 +18,9 @@ from core.forms import Category
 NOTICES = {
     "cancelled": N_("✖️ Cancelled. Nothing was sent."),
     "consent_required": N_("To send a request, please agree to how we use your data first."),
-    "declined": N_("All right. You can still see urgent help and the day centres' addresses."),
+    "declined": N_(
+        "All right. You can still see the urgent numbers and the day centres' addresses."
+    ),
 }
 
 
@@ -77,11 +79,17 @@ def menu_dialog() -> Dialog:
                 Button(B("🏫 School"), id="school", on_click=on_school),
             ),
             Row(
+                # Translators: main menu button: CPC's day centres (addresses, later booking a
+                # visit).
                 Start(B("🏠 Day centre"), id="day_centre", state=InfoSG.day_centre),
+                # Translators: main menu button: trainings for parents and children.
                 Start(B("🎓 Trainings"), id="trainings", state=InfoSG.trainings),
             ),
+            # Translators: main menu button: the list of the parent's requests and their status.
             Start(B("📋 My requests"), id="my_requests", state=MyRequestsSG.list),
+            # Translators: main menu button: emergency and helpline numbers.
             Start(B("🆘 Urgent help"), id="urgent", state=InfoSG.urgent),
+            # Translators: main menu button: choose the bot's language.
             Start(B("🌐 Language"), id="language", state=LanguageSG.pick),
             state=MenuSG.main,
             getter=menu_getter,

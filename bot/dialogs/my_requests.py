@@ -36,7 +36,9 @@ from core.requests import (
 
 HISTORY_SHOWN = 10
 AUTHOR = {
+    # Translators: author of a line in a request's history: the parent.
     Author.PARENT: N_("You"),
+    # Translators: author of a line in a request's history: CPC staff (short).
     Author.STAFF: N_("CPC"),
 }
 REQUEST_ID = "request_id"
@@ -201,9 +203,15 @@ def my_requests_dialog() -> Dialog:
             T("<b>{reference}</b> · {category}\nStatus: {status}\nSent: {date}"),
             T("\n<b>History</b>\n{history}"),
             SwitchTo(
-                B("✍️ Add a message"), id="add", state=MyRequestsSG.add_message, when="can_add"
+                # Translators: button on a request: add a message (or photo, file, voice) to it.
+                B("✍️ Add a message"),
+                id="add",
+                state=MyRequestsSG.add_message,
+                when="can_add",
             ),
             SwitchTo(
+                # Translators: button on a request: the parent no longer wants help with it (not
+                # "cancel a form").
                 B("↩️ Withdraw the request"),
                 id="withdraw",
                 state=MyRequestsSG.withdraw,
@@ -229,7 +237,9 @@ def my_requests_dialog() -> Dialog:
         Window(
             ProblemText(),
             T("↩️ Withdraw request <b>{reference}</b>?\nCPC will stop working on it."),
+            # Translators: button: confirms withdrawing the request.
             Button(B("Yes, withdraw"), id="confirm_withdraw", on_click=on_withdraw),
+            # Translators: button: the request is not withdrawn.
             SwitchTo(B("No, keep it"), id="keep", state=MyRequestsSG.details),
             state=MyRequestsSG.withdraw,
             getter=details_getter,

@@ -34,7 +34,7 @@ PROBLEM_TEXTS = {
     ),
     "too_many_files": N_("One request can hold up to {limit} files. The rest were not added."),
     "not_text": N_(
-        "Please answer with a text message. Stickers, places and files do not fit here."
+        "Please answer with a text message. Stickers, locations and files cannot be used here."
     ),
     "not_supported": N_(
         "This cannot be added here. Please send text, a photo, a file or a voice message."

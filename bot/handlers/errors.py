@@ -78,7 +78,7 @@ async def on_stale_button(
     logger.info("Stale or unknown dialog button: %r", event.exception)
     if event.update.callback_query is not None:
         await _tell(
-            event.update, gettext_("This button is out of date. Here is where you are now.")
+            event.update, gettext_("This button is out of date. Please use the new message below.")
         )
     if dialog_manager.has_context():
         try:

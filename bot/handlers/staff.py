@@ -96,6 +96,7 @@ DONE = {
     "take": N_("🙋 The request is yours."),
     "wait": N_("⏳ Marked as waiting for the parent."),
     "resolve": N_("✅ Resolved. The parent will be asked if the problem was solved."),
+    # Translators: answer to the staff member who passed a request on to a colleague.
     "to": N_("👥 Reassigned."),
 }
 
@@ -195,6 +196,7 @@ async def _reply_list(
 ) -> None:
     words = _words(settings)
     if not items:
+        # Translators: answer to /queue or /my in the staff group: no open requests.
         await message.reply(words.say("Nothing here. 🎉"))
         return
     await message.reply(words.say(title) + "\n" + _queue_lines(words, settings, items))
@@ -212,6 +214,7 @@ async def on_find(
         await message.reply(words.say("Send /find K-000123 or /find and a phone number."))
         return
     if not items:
+        # Translators: answer to /find in the staff group: no request matches.
         await message.reply(words.say("Nothing found."))
         return
     await message.reply(_queue_lines(words, settings, items))

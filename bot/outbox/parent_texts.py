@@ -18,8 +18,11 @@ STATUS_NOTICE = {
     Status.RESOLVED: N_("✅ <b>{reference}</b>: CPC has marked your request as resolved."),
 }
 SATISFACTION = {
+    # Translators: button: answer to "was your problem solved?".
     Satisfaction.YES: N_("👍 Yes"),
+    # Translators: button: answer to "was your problem solved?".
     Satisfaction.PARTLY: N_("🤏 Partly"),
+    # Translators: button: answer to "was your problem solved?".
     Satisfaction.NO: N_("👎 No"),
 }
 

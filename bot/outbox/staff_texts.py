@@ -35,11 +35,18 @@ TOPIC_TITLE_LIMIT = 128
 # ten reply marks, ...) stay well under Telegram's 4,096 characters in every language (see
 # tests/test_outbox_texts.py); a longer story follows the card in messages of its own.
 STORY_ON_CARD = 1_500
-CATEGORY = {Category.DOCUMENTS: N_("Documents"), Category.SCHOOL: N_("School")}
+CATEGORY = {
+    # Translators: a request's kind on the staff card and in its topic's title.
+    Category.DOCUMENTS: N_("Documents"),
+    # Translators: a request's kind on the staff card and in its topic's title.
+    Category.SCHOOL: N_("School"),
+}
 # As the parent's labels, except where the parent is "you".
 STATUS = {
     **labels.STATUS,
+    # Translators: status of a request as staff see it.
     Status.WAITING_PARENT: N_("⏳ Waiting for the parent"),
+    # Translators: status of a request as staff see it: the parent wrote again after it was closed.
     Status.REOPENED: N_("🔁 Reopened"),
 }
 DELIVERY_PROBLEM = {
@@ -49,8 +56,11 @@ DELIVERY_PROBLEM = {
     "error": N_("Telegram refused the message"),
 }
 SATISFACTION = {
+    # Translators: the parent's answer to "was the problem solved?", shown to staff.
     Satisfaction.YES: N_("yes"),
+    # Translators: the parent's answer to "was the problem solved?", shown to staff.
     Satisfaction.PARTLY: N_("partly"),
+    # Translators: the parent's answer to "was the problem solved?", shown to staff.
     Satisfaction.NO: N_("no"),
 }
 ERASED_NOTE = {
@@ -159,7 +169,9 @@ def card_text(words: Words, card: Card, names: dict[str, str]) -> str:
                 answer=Safe(words.label(SATISFACTION[Satisfaction(card.satisfaction)])))
         )  # fmt: skip
     if card.parent_id is None:
-        lines.append(say("The parent's data was erased at their request or after retention."))
+        lines.append(
+            say("The parent's data was erased at their request or after the retention period.")
+        )
     return "\n".join(lines)
 
 
@@ -180,6 +192,7 @@ def _answers(words: Words, card: Card, names: dict[str, str]) -> list[str]:
             if card.settlement_code else None,
         ),
         (field[Field.PHONE], pretty_phone(card.phone) if card.phone else None),
+        # Translators: label on the staff card before the parent's story.
         (N_("What happened"), Safe(words.say("(the story is long: it follows below the card)"))
             if story_follows(card) else card.description),
     ]  # fmt: skip
@@ -233,6 +246,7 @@ def _label(words: Words, table: dict[Any, str], enum: type, value: str | None) -
 def _reply_line(words: Words, reply: ReplyMark) -> str:
     moment = words.moment(reply.at)
     if reply.delivery == "delivered":
+        # Translators: a staff reply's mark on the card: delivered to the parent at {moment}.
         return words.say("✅ {moment} delivered", moment=moment)
     if reply.delivery == "failed":
         reason = delivery_problem(words, reply.error)
@@ -252,8 +266,18 @@ def card_keyboard(words: Words, card: Card) -> InlineKeyboardMarkup | None:
 
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(N_("🙋 Take"), "take"), button(N_("✅ Resolve"), "resolve")],
-            [button(N_("⏳ Waiting for parent"), "wait"), button(N_("👥 Reassign"), "reassign")],
+            [
+                # Translators: staff card button: "I take this request on" (it becomes mine).
+                button(N_("🙋 Take"), "take"),
+                # Translators: staff card button: mark the request resolved.
+                button(N_("✅ Resolve"), "resolve"),
+            ],
+            [
+                # Translators: staff card button: mark the request as waiting for the parent.
+                button(N_("⏳ Waiting for parent"), "wait"),
+                # Translators: staff card button: give the request to another staff member.
+                button(N_("👥 Reassign"), "reassign"),
+            ],
         ]
     )
 
