@@ -19,7 +19,6 @@ broken one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections import OrderedDict
@@ -33,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import connection_scope
 from storage.models import FsmRecord
-from storage.outage import Outage
+from storage.outage import DelayedFlush, Outage
 from storage.upsert import upsert
 
 logger = logging.getLogger(__name__)
@@ -56,14 +55,17 @@ class SqlStorage(BaseStorage):
         self._cache_size = cache_size
         self._dirty: dict[str, str | None] = {}  # None: delete the row
         self._writing: dict[str, str | None] = {}  # the batch being committed
-        self._flush_delay = flush_delay
-        self._flusher: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
         # Whether the cache holds every row: None until the first miss tries to make it so.
         self._complete: bool | None = None
         self._evictions = 0
         self._warm_lock = asyncio.Lock()
-        self._outage = Outage(logger, "Saving conversation state")
+        self._flusher = DelayedFlush(
+            self.flush,
+            lambda: bool(self._dirty),
+            delay=flush_delay,
+            outage=Outage(logger, "Saving conversation state"),
+        )
 
     def _known(self, key: str) -> tuple[bool, str | None]:
         for pending in (self._dirty, self._writing):
@@ -127,22 +129,7 @@ class SqlStorage(BaseStorage):
             return  # aiogram-dialog saves every context it loaded, changed or not
         self._remember(key, value)
         self._dirty[key] = value
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_later())
-
-    async def _flush_later(self) -> None:
-        """Write the batch a moment from now; while the database is away, keep the changes and
-        try again less and less often (one log line when it goes, one when it is back)."""
-        delay = self._flush_delay
-        while self._dirty:
-            await asyncio.sleep(delay)
-            try:
-                await self.flush()
-            except Exception as error:
-                delay = self._outage.failed(error)
-            else:
-                self._outage.succeeded()
-                delay = self._flush_delay
+        self._flusher.soon()
 
     async def flush(self) -> None:
         """Write every pending change now (one transaction for the whole batch)."""
@@ -183,9 +170,6 @@ class SqlStorage(BaseStorage):
         return json.loads(value) if value else {}
 
     async def close(self) -> None:
-        if self._flusher is not None and not self._flusher.done():
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+        await self._flusher.stop()
         await self.flush()
         self._cache.clear()

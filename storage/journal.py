@@ -9,8 +9,6 @@ led to could still be lost.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -20,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import connection_scope
 from storage.models import ReceivedUpdate
-from storage.outage import Outage
+from storage.outage import DelayedFlush, Outage
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +40,13 @@ class UpdateJournal:
     ) -> None:
         self._engine = engine
         self._before_marking = before_marking
-        self._flush_delay = flush_delay
         self._handled: list[int] = []
-        self._flusher: asyncio.Task[None] | None = None
-        self._outage = Outage(logger, "Marking updates as handled")
+        self._flusher = DelayedFlush(
+            self.flush,
+            lambda: bool(self._handled),
+            delay=flush_delay,
+            outage=Outage(logger, "Marking updates as handled"),
+        )
 
     async def record(self, updates: Sequence[tuple[int, str]]) -> list[int]:
         """Write down updates as they arrived (raw JSON); returns the ids seen for the first
@@ -81,19 +82,7 @@ class UpdateJournal:
     def handled(self, update_id: int) -> None:
         """Mark an update handled (written with the next batch)."""
         self._handled.append(update_id)
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_soon())
-
-    async def _flush_soon(self) -> None:
-        delay = self._flush_delay
-        while self._handled:
-            await asyncio.sleep(delay)
-            try:
-                await self.flush()
-            except Exception as error:
-                delay = self._outage.failed(error)
-            else:
-                self._outage.succeeded()
+        self._flusher.soon()
 
     async def flush(self) -> None:
         """Write the pending marks now, after the conversation state they depend on; the
@@ -116,10 +105,7 @@ class UpdateJournal:
 
     async def close(self) -> None:
         """Write what is pending (at shutdown, after the last update was handled)."""
-        if self._flusher is not None and not self._flusher.done():
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+        await self._flusher.stop()
         await self.flush()
 
 

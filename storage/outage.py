@@ -9,9 +9,11 @@ gigabyte). The delay before the next try grows while the outage lasts.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -91,3 +93,47 @@ class Outage:
             )
             self._since = None
         self.failures = 0
+
+
+class DelayedFlush:
+    """Writes a batch a moment after its first change, in one background task, so that changes
+    made meanwhile share one transaction; while the database is away it keeps the batch and
+    tries again less and less often (see `Outage`), and goes back to the short delay after."""
+
+    def __init__(
+        self,
+        flush: Callable[[], Awaitable[None]],
+        pending: Callable[[], bool],
+        *,
+        delay: float,
+        outage: Outage,
+    ) -> None:
+        self._flush = flush
+        self._pending = pending
+        self._delay = delay
+        self._outage = outage
+        self._task: asyncio.Task[None] | None = None
+
+    def soon(self) -> None:
+        """Something changed: write it within the delay (one task however many changes)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        delay = self._delay
+        while self._pending():
+            await asyncio.sleep(delay)
+            try:
+                await self._flush()
+            except Exception as error:
+                delay = self._outage.failed(error)
+            else:
+                self._outage.succeeded()
+                delay = self._delay
+
+    async def stop(self) -> None:
+        """Stop waiting (at shutdown); the owner writes what is left itself."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

@@ -47,6 +47,17 @@ def _language_button(parent: SimulatedPerson, language: str) -> str:
     return next(b for b in parent.buttons() if b.endswith(name))
 
 
+async def start_documents_form(
+    parent: SimulatedPerson, language: str, *, settlement: str | None = None
+) -> None:
+    """From the menu to the story question of a Documents request for a 9-year-old."""
+    await parent.press(tr(language, "📄 Documents"))
+    await parent.press(tr(language, "👶 Birth certificate"))
+    await parent.press(tr(language, "🧒 For a child"))
+    await parent.send_text("9")
+    await parent.press(settlement or parent.buttons()[0])
+
+
 async def fill_documents_form(
     parent: SimulatedPerson,
     language: str,
@@ -56,11 +67,7 @@ async def fill_documents_form(
     danger: bool = False,
 ) -> None:
     """From the menu to the summary screen of a Documents request for a 9-year-old."""
-    await parent.press(tr(language, "📄 Documents"))
-    await parent.press(tr(language, "👶 Birth certificate"))
-    await parent.press(tr(language, "🧒 For a child"))
-    await parent.send_text("9")
-    await parent.press(settlement or parent.buttons()[0])
+    await start_documents_form(parent, language, settlement=settlement)
     await parent.send_text(story)
     await parent.press(tr(language, "➡️ Next"))
     await parent.press(tr(language, "📱 Share my number"))
@@ -84,6 +91,7 @@ __all__ = [
     "fill_documents_form",
     "onboard",
     "rows",
+    "start_documents_form",
     "tr",
     "trn",
 ]

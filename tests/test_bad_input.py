@@ -8,7 +8,17 @@ import time
 import pytest
 
 from bot.dialogs.problems import problem_text
-from tests.e2e import AuditEntry, Request, catalogs, fill_documents_form, onboard, rows, tr, trn
+from tests.e2e import (
+    AuditEntry,
+    Request,
+    catalogs,
+    fill_documents_form,
+    onboard,
+    rows,
+    start_documents_form,
+    tr,
+    trn,
+)
 from tests.emulator import SimulatedGroupMember, SimulatedPerson
 from tests.harness import bot_running, make_settings
 
@@ -23,9 +33,8 @@ async def reach_age_question(parent: SimulatedPerson, language: str = "ru") -> N
 
 
 async def reach_story_question(parent: SimulatedPerson, language: str = "ru") -> None:
-    await reach_age_question(parent, language)
-    await parent.send_text("9")
-    await parent.press(parent.buttons()[0])
+    await onboard(parent, language)
+    await start_documents_form(parent, language)
 
 
 async def test_text_over_4096_characters_is_refused_and_the_form_kept(koldo, emulator):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.erasure import pseudonym
 from storage.database import Database
 from storage.models import AuditEntry, Base, OutboxEntry, Request, RequestMessage
-from tests.e2e import onboard, rows, tr, trn
+from tests.e2e import onboard, rows, start_documents_form, tr, trn
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.harness import bot_running
 from tests.test_staff_inbox import (
@@ -65,11 +65,7 @@ def _holds(cell: Any, value: int) -> bool:
 
 async def file_with_photo(parent: SimulatedPerson) -> None:
     await onboard(parent, "ru")
-    await parent.press(tr("ru", "📄 Documents"))
-    await parent.press(tr("ru", "👶 Birth certificate"))
-    await parent.press(tr("ru", "🧒 For a child"))
-    await parent.send_text("9")
-    await parent.press(parent.buttons()[0])
+    await start_documents_form(parent, "ru")
     await parent.send_text(STORY)
     await parent.send_photo(file_id="parent-photo")
     await parent.press(tr("ru", "➡️ Next"))

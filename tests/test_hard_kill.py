@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 from storage.database import Database
-from tests.e2e import Request, onboard, rows, tr
+from tests.e2e import Request, onboard, rows, start_documents_form, tr
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.harness import start_koldo_process, terminate
 
@@ -29,11 +29,7 @@ async def _kill_while_answering(
 
 async def _to_the_story(parent: SimulatedPerson) -> None:
     await onboard(parent, "ru")
-    await parent.press(tr("ru", "📄 Documents"))
-    await parent.press(tr("ru", "👶 Birth certificate"))
-    await parent.press(tr("ru", "🧒 For a child"))
-    await parent.send_text("9")
-    await parent.press(parent.buttons()[0])
+    await start_documents_form(parent, "ru")
 
 
 async def test_a_story_sent_while_koldo_is_killed_is_kept(

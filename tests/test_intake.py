@@ -13,7 +13,15 @@ from sqlalchemy import select, update
 from storage.database import Database
 from storage.journal import UpdateJournal, prune_handled
 from storage.models import ReceivedUpdate
-from tests.e2e import LANGUAGE_BUTTON, Request, RequestMessage, onboard, rows, tr
+from tests.e2e import (
+    LANGUAGE_BUTTON,
+    Request,
+    RequestMessage,
+    onboard,
+    rows,
+    start_documents_form,
+    tr,
+)
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.harness import RunningBot
 
@@ -73,11 +81,7 @@ async def test_a_story_message_delivered_twice_is_stored_once(
 ) -> None:
     parent = SimulatedPerson(emulator, user_id=6403)
     await onboard(parent, "ru")
-    await parent.press(tr("ru", "📄 Documents"))
-    await parent.press(tr("ru", "👶 Birth certificate"))
-    await parent.press(tr("ru", "🧒 For a child"))
-    await parent.send_text("9")
-    await parent.press(parent.buttons()[0])
+    await start_documents_form(parent, "ru")
     told = await parent.send_text("Сгорел дом, документы сгорели")
     shown = await parent.send_photo()
     for update_id in (told, shown):  # Telegram delivers both messages once more

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from core.staff import add_staff
 from storage.models import OutboxEntry, RequestMessage
-from tests.e2e import fill_documents_form, onboard, rows, tr, trn
+from tests.e2e import fill_documents_form, onboard, rows, start_documents_form, tr, trn
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.harness import RunningBot, bot_running, make_settings
 from tests.test_staff_inbox import (
@@ -200,11 +200,7 @@ async def test_a_database_outage_right_after_a_send_delivers_once_and_the_lane_g
 async def test_a_topic_deleted_by_hand_gets_the_card_the_story_and_the_files_again(inbox, emulator):
     parent = SimulatedPerson(emulator, user_id=7621)
     await onboard(parent, "ru")
-    await parent.press(tr("ru", "📄 Documents"))
-    await parent.press(tr("ru", "👶 Birth certificate"))
-    await parent.press(tr("ru", "🧒 For a child"))
-    await parent.send_text("9")
-    await parent.press(parent.buttons()[0])
+    await start_documents_form(parent, "ru")
     for part in STORY:
         await parent.send_text(part)
     await parent.send_photo(file_id="form-photo-2")
