@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from storage.outage import Outage, is_outage
+from storage.outage import DelayedFlush, Outage, is_outage
 
 
 def _down() -> OperationalError:
@@ -42,3 +43,28 @@ def test_what_counts_as_an_outage() -> None:
     assert is_outage(_down())
     assert is_outage(ConnectionRefusedError())
     assert not is_outage(ValueError("bad value"))
+
+
+async def test_a_delayed_flush_waits_out_an_outage_then_goes_back_to_its_short_delay() -> None:
+    batch: list[str] = []
+    written: list[list[str]] = []
+    failures = iter([_down(), _down()])
+
+    async def flush() -> None:
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        written.append(list(batch))
+        batch.clear()
+
+    outage = Outage(logging.getLogger("koldo.test"), "Test writes", first_delay=0.01)
+    flusher = DelayedFlush(flush, lambda: bool(batch), delay=0.01, outage=outage)
+    batch.append("a")
+    flusher.soon()
+    await asyncio.sleep(0.2)  # two failures (0.01 s, then 0.02 s apart), then written
+    assert written == [["a"]] and not outage.down
+    batch.append("b")
+    flusher.soon()
+    await asyncio.sleep(0.05)  # the short delay again, not the last backoff
+    assert written == [["a"], ["b"]]
+    await flusher.stop()
