@@ -16,13 +16,14 @@ person does: presses the same button or sends the same thing again.
 
 When Koldo is quiet again (outbox delivered, every update handled) it counts: requests per
 parent (exactly one each), staff replies sent vs stored vs delivered, cards and topics per
-request, and every message that reached a chat twice, each set against the outbox entries
-Koldo logged as in doubt ("may already have been sent once": a kill while it was being sent,
-which the Bot API gives no way to check). Also counted: Koldo's log records during an outage.
+request, and every message that reached a chat twice. A duplicate is "in doubt" when Koldo
+was killed between the call that sent its first copy and the moment it could note it sent (the
+Bot API gives no way to ask whether a message arrived); the entries Koldo itself reports in
+doubt at start-up are counted too. Also counted: Koldo's log records during an outage.
 
 A measurement, not a test: it prints the figures, saves them to bench/results/, and exits
-non-zero only when a target is missed (anything lost, a second request, a duplicate that no
-in-doubt entry explains, or more duplicates than kills).
+non-zero only when a target is missed (anything lost, a second request, a duplicate not sent
+across a kill, or more duplicates than kills or than entries Koldo logged in doubt).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from aiogram_dialog.utils import CB_SEP
 from sqlalchemy import make_url
 
 from bench.documents_flow import STORY, koldo_environment
@@ -54,11 +56,13 @@ from storage.database import Database
 from storage.models import OutboxEntry, ReceivedUpdate, Request, RequestMessage
 from tests.e2e import rows, tr
 from tests.emulator import BotApiEmulator, SimulatedGroupMember, SimulatedPerson
-from tests.emulator.views import BotMessage
+from tests.emulator.views import ApiCall, BotMessage
 from tests.harness import start_koldo_process
 
 SHARED_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/faults"
-IN_DOUBT = re.compile(r"Outbox entry (\d+) may already have been sent once")
+# Koldo's start-up line for outbox entries a killed process left `sending` (in doubt).
+IN_DOUBT = re.compile(r"(\d+) outbox entries were being sent when Koldo last stopped")
+IN_DOUBT_GRACE = 2.0  # seconds from Telegram's answer until the sender has noted it sent
 REPLAYED = re.compile(r"Handling (\d+) updates left unhandled")
 LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ")
 CARD_BUTTON = tr("ru", "✅ Resolve")  # on every open card, in the staff group's language
@@ -390,6 +394,7 @@ class Figures:
     seconds: float
     quiet: bool
     duplicates: list[str] = field(default_factory=list)
+    screens_repeated: list[str] = field(default_factory=list)
     losses: list[str] = field(default_factory=list)
     kill_log: list[dict[str, Any]] = field(default_factory=list)
     fault: dict[str, Any] | None = None
@@ -403,9 +408,12 @@ class Figures:
         if self.duplicate_requests:
             missed.append(f"{self.duplicate_requests} duplicate requests")
         if self.unexplained_duplicates:
-            missed.append(f"{self.unexplained_duplicates} duplicates no in-doubt entry explains")
-        if self.duplicates_delivered > self.kills:
-            missed.append(f"{self.duplicates_delivered} duplicates for {self.kills} kills")
+            missed.append(f"{self.unexplained_duplicates} duplicates not sent across a kill")
+        if self.duplicates_delivered > min(self.kills, self.in_doubt_entries):
+            missed.append(
+                f"{self.duplicates_delivered} duplicates for {self.kills} kills and "
+                f"{self.in_doubt_entries} entries logged in doubt"
+            )
         if not self.quiet:
             missed.append("Koldo did not become quiet")
         return missed
@@ -428,8 +436,73 @@ async def wait_quiet(emulator: BotApiEmulator, database_url: str, within: float)
         await db.dispose()
 
 
-def _extra_copies(texts: list[str]) -> dict[str, int]:
-    return {text: n - 1 for text, n in Counter(texts).items() if n > 1}
+class Sends:
+    """Which Bot API call put each message (and topic) into a chat: the first copy of a
+    duplicate was in doubt if Koldo was killed between that call and the moment it could
+    note it done (`IN_DOUBT_GRACE` after the answer)."""
+
+    def __init__(self, emulator: BotApiEmulator, kill_moments: list[float]) -> None:
+        self.kills = kill_moments
+        self.messages: dict[tuple[int, int], ApiCall] = {}
+        self.topics: dict[int, ApiCall] = {}
+        for call in emulator.calls:
+            if not call.ok or not isinstance(call.result, dict):
+                continue
+            if call.method == "createForumTopic":
+                self.topics[call.result["message_thread_id"]] = call
+            elif "message_id" in call.result:
+                self.messages[(call.result["chat"]["id"], call.result["message_id"])] = call
+
+    def killed_during(self, call: ApiCall | None) -> bool:
+        if call is None or call.finished is None:
+            return False
+        return any(call.time <= kill <= call.finished + IN_DOUBT_GRACE for kill in self.kills)
+
+
+@dataclass
+class Duplicates:
+    """Messages that reached a chat more than once, each group set against the kills."""
+
+    sends: Sends
+    lines: list[str] = field(default_factory=list)
+    extra: int = 0
+    unexplained: int = 0
+
+    def add(self, where: str, what: str, first_sends: list[ApiCall | None]) -> None:
+        """One thing that arrived len(first_sends) times; the calls oldest first."""
+        if len(first_sends) < 2:
+            return
+        self.extra += len(first_sends) - 1
+        in_doubt = self.sends.killed_during(first_sends[0])
+        self.unexplained += 0 if in_doubt else len(first_sends) - 1
+        verdict = "in doubt: killed while sending it" if in_doubt else "NO KILL while sending it"
+        self.lines.append(f"{where} got {len(first_sends)}x {what[:60]!r} ({verdict})")
+
+    def messages(self, where: str, chat_id: int, groups: dict[str, list[BotMessage]]) -> None:
+        for what, messages in groups.items():
+            ordered = sorted(messages, key=lambda message: message.message_id)
+            self.add(
+                where, what, [self.sends.messages.get((chat_id, m.message_id)) for m in ordered]
+            )
+
+
+def _by(messages: list[BotMessage], key: Callable[[BotMessage], str | None]) -> dict[str, list]:
+    groups: dict[str, list[BotMessage]] = {}
+    for message in messages:
+        if (name := key(message)) is not None:
+            groups.setdefault(name, []).append(message)
+    return groups
+
+
+def _is_screen(message: BotMessage) -> bool:
+    """A dialog window (its buttons carry aiogram-dialog's intent): the answer to something
+    the parent did, which a parent who pressed twice may rightly see twice."""
+    return any(CB_SEP in (data or "") for row in message.button_data for data in row)
+
+
+def _reference(text: str) -> str | None:
+    found = REFERENCE.search(text)
+    return found.group() if found else None
 
 
 async def count(
@@ -438,88 +511,85 @@ async def count(
     parents: list[Parent],
     staff: Staff,
     log: list[str],
+    kill_moments: list[float],
 ) -> dict[str, Any]:
-    """What was sent vs stored vs delivered, and the duplicates set against in-doubt entries."""
+    """What was sent vs stored vs delivered, and what arrived twice, set against the kills."""
     db = Database.from_url(database_url)
     try:
         requests = await rows(db, Request)
         staff_messages = await rows(db, RequestMessage, RequestMessage.author == "staff")
-        entries = {entry.id: entry for entry in await rows(db, OutboxEntry)}
     finally:
         await db.dispose()
     per_parent = Counter(request.user_id for request in requests)
-    references = {f"K-{request.id:06d}": request for request in requests}
-    doubted = Counter(
-        entries[int(found.group(1))].chat_id
-        for line in log
-        if (found := IN_DOUBT.search(line)) and int(found.group(1)) in entries
-    )
+    owner = {f"K-{request.id:06d}": request.user_id for request in requests}
     losses: list[str] = []
-    duplicates: list[str] = []
-    copies = unexplained = lost_filings = 0
+    duplicates = Duplicates(Sends(emulator, kill_moments))
 
-    replies_stored = replies_delivered = 0
+    lost_filings = replies_stored = replies_delivered = 0
+    repeated: list[str] = []
     for parent in parents:
         chat = parent.person.chat_id
-        if parent.send_presses and not per_parent[parent.person.user_id]:
+        if parent.send_presses and not per_parent[chat]:
             lost_filings += 1
             losses.append(f"parent {chat} pressed Send {parent.send_presses}x: no request")
-        texts = [m.text for m in parent.person.messages() if REFERENCE.search(m.text)]
-        for reference in (r for r, req in references.items() if req.user_id == chat):
-            for reply in staff.sent.get(reference, []):
-                stored = sum(reply in (m.text or "") for m in staff_messages)
-                delivered = sum(reply in text for text in texts)
-                replies_stored += min(stored, 1)
-                replies_delivered += min(delivered, 1)
-                if not delivered:
-                    losses.append(f"{reply[:15]}: stored {stored}x, never delivered")
-        extra = _extra_copies(texts)
-        duplicates += [f"parent {chat} got {n + 1}x: {t[:70]!r}" for t, n in extra.items()]
-        copies += sum(extra.values())
-        unexplained += max(0, sum(extra.values()) - doubted[chat])
+        about = [m for m in parent.person.messages() if REFERENCE.search(m.text)]
+        screens = _by([m for m in about if _is_screen(m)], lambda m: m.text)
+        repeated += [
+            f"parent {chat} saw {len(c)}x {t[:60]!r}" for t, c in screens.items() if len(c) > 1
+        ]
+        about = [m for m in about if not _is_screen(m)]  # what the outbox owed the parent
+        for reply in (
+            r for ref, who in owner.items() if who == chat for r in staff.sent.get(ref, [])
+        ):
+            stored = sum(reply in (m.text or "") for m in staff_messages)
+            delivered = sum(reply in m.text for m in about)
+            replies_stored += min(stored, 1)
+            replies_delivered += min(delivered, 1)
+            if not delivered:
+                losses.append(f"{reply[:15]}: stored {stored}x, never delivered")
+        duplicates.messages(f"parent {chat}", chat, _by(about, lambda m: m.text))
 
     group = emulator.chat_messages(STAFF_GROUP)
-    topics = Counter(
-        found.group()
-        for topic in emulator.topics(STAFF_GROUP)
-        if (found := REFERENCE.match(topic.name))
-    )
-    cards = Counter(
-        found.group()
-        for message in group
-        if CARD_BUTTON in message.flat_buttons() and (found := REFERENCE.search(message.text))
-    )
-    without_card = [reference for reference in references if not cards[reference]]
-    losses += [f"{reference}: no card in the group" for reference in without_card]
-    extra = {f"topic {r}": n - 1 for r, n in topics.items() if n > 1}
-    extra |= {f"card {r}": n - 1 for r, n in cards.items() if n > 1}
-    others = [
-        f"{m.message_thread_id}: {m.text}" for m in group if CARD_BUTTON not in m.flat_buttons()
+    cards = _by(group, lambda m: _reference(m.text) if CARD_BUTTON in m.flat_buttons() else None)
+    losses += [
+        f"{reference}: no card in the group" for reference in owner if reference not in cards
     ]
-    extra |= _extra_copies(others)
-    duplicates += [f"group got {n + 1}x: {what[:70]!r}" for what, n in extra.items()]
-    copies += sum(extra.values())
-    unexplained += max(0, sum(extra.values()) - doubted[0])
+    duplicates.messages("group", STAFF_GROUP, {f"card {r}": c for r, c in cards.items()})
+    others = _by(
+        [m for m in group if CARD_BUTTON not in m.flat_buttons()],
+        lambda m: f"topic {m.message_thread_id}: {m.text}",
+    )
+    duplicates.messages("group", STAFF_GROUP, others)
+    topics: dict[str, list[int]] = {}
+    for topic in emulator.topics(STAFF_GROUP):
+        if (reference := _reference(topic.name)) is not None:
+            topics.setdefault(reference, []).append(topic.message_thread_id)
+    for reference, threads in topics.items():
+        calls = [duplicates.sends.topics.get(thread) for thread in sorted(threads)]
+        duplicates.add("group", f"topic {reference}", calls)
 
     replies_sent = sum(len(texts) for texts in staff.sent.values())
     return {
         "requests_stored": len(requests),
         "duplicate_requests": sum(n - 1 for n in per_parent.values() if n > 1),
         "lost_filings": lost_filings,
-        "requests_without_card": len(without_card),
+        "requests_without_card": sum(reference not in cards for reference in owner),
         "replies_sent": replies_sent,
         "replies_stored": replies_stored,
         "replies_delivered": replies_delivered,
         "replies_lost": replies_sent - replies_delivered,
-        "duplicates_delivered": copies,
-        "in_doubt_entries": sum(doubted.values()),
-        "unexplained_duplicates": unexplained,
-        "updates_replayed": sum(
-            int(found.group(1)) for line in log if (found := REPLAYED.search(line))
-        ),
-        "duplicates": duplicates,
+        "duplicates_delivered": duplicates.extra,
+        "in_doubt_entries": sum(_logged_count(IN_DOUBT, log)),
+        "unexplained_duplicates": duplicates.unexplained,
+        "updates_replayed": sum(_logged_count(REPLAYED, log)),
+        "duplicates": duplicates.lines,
+        "screens_repeated": repeated,
         "losses": losses,
     }
+
+
+def _logged_count(pattern: re.Pattern[str], log: list[str]) -> list[int]:
+    return [int(found.group(1)) for line in log if (found := pattern.search(line))]
 
 
 # ---------------------------------------------------------------------------- a run
@@ -611,7 +681,8 @@ async def run(args: argparse.Namespace) -> Figures:
             await working
             quiet = await wait_quiet(emulator, url, args.deadline)
             seconds = time.monotonic() - started
-            counted = await count(emulator, url, parents, staff, koldo.log_lines())
+            moments = [started + kill.at_s for kill in kills]
+            counted = await count(emulator, url, parents, staff, koldo.log_lines(), moments)
         finally:
             staff_done.set()
             await koldo.stop()
@@ -646,8 +717,8 @@ def report(figures: Figures) -> None:
          f"{figures.replies_sent} / {figures.replies_stored} / {figures.replies_delivered}"),
         ("replies lost", figures.replies_lost),
         ("duplicates delivered", figures.duplicates_delivered),
-        ("entries in doubt (logged)", figures.in_doubt_entries),
-        ("duplicates unexplained", figures.unexplained_duplicates),
+        ("entries in doubt (Koldo's log)", figures.in_doubt_entries),
+        ("duplicates not sent across a kill", figures.unexplained_duplicates),
         ("updates replayed at start", figures.updates_replayed),
         ("seconds", figures.seconds),
     ]  # fmt: skip
@@ -665,6 +736,8 @@ def report(figures: Figures) -> None:
             print(f"    {n:>4} × {message}")
     for line in figures.losses + figures.duplicates:
         print(f"  ! {line}")
+    for line in figures.screens_repeated:
+        print(f"  (a screen shown again, not counted: {line})")
     missed = figures.missed()
     print("targets met" if not missed else "TARGETS MISSED: " + "; ".join(missed))
 
