@@ -68,6 +68,7 @@ LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ")
 CARD_BUTTON = tr("ru", "✅ Resolve")  # on every open card, in the staff group's language
 SHARE = "📱 Share my number"
 QUIET_SECONDS = 2.0
+AFTER_FAULT = 10.0  # seconds after a database fault whose log records still count as its own
 RESULTS = Path(__file__).with_name("results")
 
 
@@ -134,6 +135,7 @@ class Parent:
     reference: str | None = None
     send_presses: int = 0
     retries: int = 0
+    acted: list[float] = field(default_factory=list)  # when they pressed or sent something
 
 
 async def file_request(parent: Parent, patience: float, deadline: float) -> None:
@@ -150,6 +152,7 @@ async def file_request(parent: Parent, patience: float, deadline: float) -> None
             parent.reference = found.group() if found else None
             return
         parent.send_presses += screen.name == "summary"
+        parent.acted.append(time.monotonic())
         with contextlib.suppress(AssertionError):  # the button went away meanwhile
             await screen.act(person)
         try:
@@ -267,10 +270,11 @@ async def kill_at_random(
 @dataclass
 class Window:
     """When a database fault began and ended, and the log lines from its start up to
-    `QUIET_SECONDS` after its end."""
+    `AFTER_FAULT` after its end (when Koldo reports the database back)."""
 
     began_s: float = 0.0
     ended_s: float = 0.0
+    parent_actions: int = 0  # presses and messages of parents while it lasted
     log_records: int = 0
     log_lines: int = 0
     messages: dict[str, int] = field(default_factory=dict)
@@ -350,18 +354,20 @@ async def database_fault(
     koldo: Koldo, fault: Callable[[], Awaitable[None]], delay: float, started: float
 ) -> Window:
     """After `delay` s, run `fault` (which lasts until the database is back) and count the log
-    records Koldo writes from its start until a little after its end."""
+    records Koldo writes from its start until `AFTER_FAULT` after its end."""
     await asyncio.sleep(delay)
     before = len(koldo.log_lines())
     window = Window(began_s=round(time.monotonic() - started, 2))
     await fault()
     window.ended_s = round(time.monotonic() - started, 2)
-    await asyncio.sleep(QUIET_SECONDS)
+    await asyncio.sleep(AFTER_FAULT)
     lines = koldo.log_lines()[before:]
     records = [line for line in lines if LOG_RECORD.match(line)]
     window.log_lines = len(lines)
     window.log_records = len(records)
-    window.messages = dict(Counter(LOG_RECORD.sub("", line)[:100] for line in records))
+    window.messages = dict(
+        Counter(re.sub(r"\d+", "N", LOG_RECORD.sub("", r))[:100] for r in records)
+    )
     return window
 
 
@@ -674,6 +680,10 @@ async def run(args: argparse.Namespace) -> Figures:
             else:
                 window = await database_fault(koldo, fault, spread / 3, started)
             await filing
+            if window is not None:
+                began, ended = started + window.began_s, started + window.ended_s
+                moments = [moment for parent in parents for moment in parent.acted]
+                window.parent_actions = sum(began <= moment <= ended for moment in moments)
             staff.expected = {p.reference for p in parents if p.reference}
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(working), deadline - time.monotonic())
@@ -730,8 +740,9 @@ def report(figures: Figures) -> None:
     if figures.fault:
         fault = figures.fault
         print(f"  {'fault':<36} {fault['began_s']} s → {fault['ended_s']} s")
+        print(f"  {'parent actions during it':<36} {fault['parent_actions']}")
         records = f"{fault['log_records']} ({fault['log_lines']} lines)"
-        print(f"  {'log records during it (+2 s)':<36} {records}")
+        print(f"  {'log records during it (+10 s)':<36} {records}")
         for message, n in fault["messages"].items():
             print(f"    {n:>4} × {message}")
     for line in figures.losses + figures.duplicates:
