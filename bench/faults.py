@@ -142,11 +142,14 @@ class Parent:
     acted: list[float] = field(default_factory=list)  # when they pressed or sent something
 
 
-async def file_request(parent: Parent, patience: float, deadline: float) -> None:
+async def file_request(
+    parent: Parent, patience: float, think: Callable[[], float], deadline: float
+) -> None:
     """Act on whatever is on the screen until a reference shows; when it does not move on to
     another known screen within `patience`, act again, as a person does who thinks the press
     did not work (a screen between two known ones, like a window being redrawn, is waited
-    out, and only a parent lost that long sends /start)."""
+    out, and only a parent lost that long sends /start). Reading a screen takes `think()`
+    seconds, so many parents are in the middle of the flow at any moment."""
     await asyncio.sleep(parent.start_after)
     person = parent.person
     while time.monotonic() < deadline:
@@ -155,6 +158,7 @@ async def file_request(parent: Parent, patience: float, deadline: float) -> None
             found = REFERENCE.search(_newest(person).text)  # type: ignore[union-attr]
             parent.reference = found.group() if found else None
             return
+        await asyncio.sleep(think())
         parent.send_presses += screen.name == "summary"
         parent.acted.append(time.monotonic())
         with contextlib.suppress(AssertionError):  # the button went away meanwhile
@@ -693,7 +697,11 @@ async def run(args: argparse.Namespace) -> Figures:
         staff_done = asyncio.Event()
         working = asyncio.create_task(staff.work(staff_done))
         deadline = started + spread + args.deadline
-        filing = asyncio.gather(*(file_request(p, args.patience, deadline) for p in parents))
+
+        def think() -> float:
+            return rng.uniform(0, 2 * args.think)
+
+        filing = asyncio.gather(*(file_request(p, args.patience, think, deadline) for p in parents))
         kills: list[Kill] = []
         window: Window | None = None
         try:
@@ -790,6 +798,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--outage", type=float, default=10.0, help="seconds the database is gone")
     parser.add_argument(
         "--patience", type=float, default=8.0, help="seconds a parent waits before acting again"
+    )
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean seconds a parent takes to read a screen"
     )
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per Bot API call")
     parser.add_argument("--group-per-minute", type=int, default=120)
