@@ -800,7 +800,7 @@ def arguments() -> argparse.Namespace:
         "--patience", type=float, default=8.0, help="seconds a parent waits before acting again"
     )
     parser.add_argument(
-        "--think", type=float, default=1.0, help="mean seconds a parent takes to read a screen"
+        "--think", type=float, default=0.3, help="mean seconds a parent takes to read a screen"
     )
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per Bot API call")
     parser.add_argument("--group-per-minute", type=int, default=120)
