@@ -412,6 +412,7 @@ class Figures:
     duplicates: list[str] = field(default_factory=list)
     screens_repeated: list[str] = field(default_factory=list)
     losses: list[str] = field(default_factory=list)
+    unfinished: list[str] = field(default_factory=list)
     kill_log: list[dict[str, Any]] = field(default_factory=list)
     fault: dict[str, Any] | None = None
 
@@ -436,19 +437,26 @@ class Figures:
         return missed
 
 
-async def wait_quiet(emulator: BotApiEmulator, database_url: str, within: float) -> bool:
-    """Until every update is handled and the outbox is empty, then `QUIET_SECONDS` more."""
+async def wait_quiet(emulator: BotApiEmulator, database_url: str, within: float) -> list[str]:
+    """Until every update is handled and the outbox is empty, then `QUIET_SECONDS` more;
+    what is still unfinished when `within` runs out (nothing when Koldo became quiet)."""
     db = Database.from_url(database_url)
     deadline = time.monotonic() + within
     try:
-        while time.monotonic() < deadline:
+        while True:
             entries = await rows(db, OutboxEntry, OutboxEntry.state.not_in(("sent", "failed")))
             unhandled = await rows(db, ReceivedUpdate, ReceivedUpdate.handled_at.is_(None))
-            if not entries and not unhandled and emulator.pending_updates == 0:
+            left = [f"outbox entry {e.id} ({e.kind} to {e.chat_id}) {e.state}" for e in entries]
+            left += [f"update {update.update_id} unhandled" for update in unhandled]
+            left += [f"{emulator.pending_updates} updates unconfirmed"] * bool(
+                emulator.pending_updates
+            )
+            if not left:
                 await asyncio.sleep(QUIET_SECONDS)
-                return True
+                return []
+            if time.monotonic() > deadline:
+                return left
             await asyncio.sleep(0.5)
-        return False
     finally:
         await db.dispose()
 
@@ -719,7 +727,7 @@ async def run(args: argparse.Namespace) -> Figures:
                 await asyncio.wait_for(asyncio.shield(working), deadline - time.monotonic())
             staff_done.set()
             await working
-            quiet = await wait_quiet(emulator, url, args.deadline)
+            unfinished = await wait_quiet(emulator, url, args.deadline)
             seconds = time.monotonic() - started
             moments = [started + kill.at_s for kill in kills]
             counted = await count(emulator, url, parents, staff, koldo.log_lines(), moments)
@@ -737,7 +745,8 @@ async def run(args: argparse.Namespace) -> Figures:
         send_presses=sum(p.send_presses for p in parents),
         retries=sum(p.retries for p in parents),
         seconds=round(seconds, 1),
-        quiet=quiet,
+        quiet=not unfinished,
+        unfinished=unfinished,
         kill_log=[asdict(kill) for kill in kills],
         fault=asdict(window) if window else None,
         **counted,
@@ -777,7 +786,7 @@ def report(figures: Figures) -> None:
         print(f"  {'log records during it (+10 s)':<36} {records}")
         for message, n in fault["messages"].items():
             print(f"    {n:>4} × {message}")
-    for line in figures.losses + figures.duplicates:
+    for line in figures.losses + figures.duplicates + figures.unfinished:
         print(f"  ! {line}")
     for line in figures.screens_repeated:
         print(f"  (a screen shown again, not counted: {line})")
