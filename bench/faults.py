@@ -448,9 +448,8 @@ async def wait_quiet(emulator: BotApiEmulator, database_url: str, within: float)
             unhandled = await rows(db, ReceivedUpdate, ReceivedUpdate.handled_at.is_(None))
             left = [f"outbox entry {e.id} ({e.kind} to {e.chat_id}) {e.state}" for e in entries]
             left += [f"update {update.update_id} unhandled" for update in unhandled]
-            left += [f"{emulator.pending_updates} updates unconfirmed"] * bool(
-                emulator.pending_updates
-            )
+            if emulator.pending_updates:
+                left.append(f"{emulator.pending_updates} updates not confirmed to Telegram")
             if not left:
                 await asyncio.sleep(QUIET_SECONDS)
                 return []
