@@ -114,6 +114,7 @@ def _sharing(person: SimulatedPerson) -> bool:
 SCREENS = [
     Screen("filed", lambda person: bool((m := _newest(person)) and REFERENCE.search(m.text)), None),
     Screen("summary", _button("✅ Send"), _press("✅ Send")),
+    Screen("danger", _button("🆘 Yes, a child is in danger"), _press("✅ No")),
     Screen("phone", _sharing, _press(SHARE)),
     Screen("story told", _button("➡️ Next"), _press("➡️ Next")),
     Screen("story", _words("in your own words"), lambda p: p.send_text(STORY, wait=False)),
