@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import statistics
 import subprocess
 import sys
@@ -33,11 +32,8 @@ from bench.documents_flow import (
     rss_mb,
     wait_polling,
 )
+from bench.staff_group import REFERENCE, STAFF_GROUP, open_staff_group
 from tests.emulator import BotApiEmulator
-
-STAFF_GROUP = -1001000000001
-ADMIN = 900_000
-REFERENCE = re.compile(r"K-\d{6}")
 
 
 @dataclass
@@ -105,13 +101,10 @@ async def file_one(emulator: BotApiEmulator, user_id: int) -> tuple[str, float]:
 
 async def measure(env: dict[str, str], parents: int, group_per_minute: int) -> Figures:
     async with BotApiEmulator() as emulator:
-        emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
         env = {
             **env,
             "KOLDO_TELEGRAM__API_BASE_URL": emulator.base_url,
-            "KOLDO_STAFF__CHAT_ID": str(STAFF_GROUP),
-            "KOLDO_STAFF__ADMIN_ID": str(ADMIN),
-            "KOLDO_OUTBOX__GROUP_MESSAGES_PER_MINUTE": str(group_per_minute),
+            **open_staff_group(emulator, group_per_minute=group_per_minute),
         }
         koldo = Path(sys.executable).with_name("koldo")
         process = await asyncio.create_subprocess_exec(
