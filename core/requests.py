@@ -13,8 +13,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from core.audit import record_refusal
 from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
@@ -33,7 +31,7 @@ from core.forms import (
 )
 from core.outbox import Kind, Priority, refresh_card, to_staff
 from core.urgency import UrgencyKeywords
-from storage.database import Database
+from storage.database import AlreadyStored, Database
 from storage.models import Request, RequestMessage, Settlement, StatusChange
 from storage.repositories import Repositories
 
@@ -221,7 +219,7 @@ async def file_request(
     try:
         return await _file(db, user_id=user_id, answers=answers, language=language,
                            keywords=keywords)  # fmt: skip
-    except IntegrityError:
+    except AlreadyStored:
         # Another process filed the same form at the same moment: theirs is the request.
         async with db.transaction() as repos:
             filed = await repos.requests.filed_from(answers.key or "")

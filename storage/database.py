@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -76,6 +77,12 @@ async def connection_scope(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
         await connection.close()
 
 
+class AlreadyStored(Exception):
+    """The transaction wrote a row whose unique key another transaction stored first (two
+    processes doing the same thing at once); it was rolled back. Core decides what that means
+    without knowing the database's own error types."""
+
+
 class Database:
     """The one way in to the data: `async with db.transaction() as repos:` is one unit of work,
     committed when the block ends and rolled back if it raises."""
@@ -97,6 +104,9 @@ class Database:
         try:
             yield Repositories(session)
             await session.commit()
+        except IntegrityError as error:
+            await session.rollback()
+            raise AlreadyStored() from error
         except BaseException:
             await session.rollback()
             raise

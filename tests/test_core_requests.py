@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -339,3 +340,18 @@ def test_a_broken_reference_file_names_the_place(tmp_path: Path):
     with pytest.raises(InvalidInput) as error:
         reference.load_reference_file(broken)
     assert error.value.params == {"where": "settlements[0]", "field": "name"}
+
+
+async def test_the_same_form_sent_twice_at_once_files_one_request(db, keywords):
+    """Two presses of Send handled at the same moment (two processes): one request, and both
+    get its reference (on PostgreSQL the second insert meets the unique form key)."""
+    await consenting_parent(db)
+    form = documents(key="form-at-once")
+    first, second = await asyncio.gather(
+        *(
+            file_request(db, user_id=PARENT, answers=form, language="ru", keywords=keywords)
+            for _ in range(2)
+        )
+    )
+    assert first == second
+    assert len(await rows(db, Request)) == 1
