@@ -16,7 +16,7 @@ from core.staff import add_staff
 from storage.models import OutboxEntry, RequestMessage
 from tests.e2e import fill_documents_form, onboard, rows, start_documents_form, tr, trn
 from tests.emulator import BotApiEmulator, SimulatedPerson
-from tests.harness import RunningBot, bot_running, make_settings
+from tests.harness import RunningBot, bot_running
 from tests.test_staff_inbox import (
     ADMIN,
     COLLEAGUE,
@@ -238,11 +238,8 @@ async def test_a_request_is_listed_within_seconds_when_the_group_quota_is_used_u
 ):
     monkeypatch.setattr("bot.outbox.pacing.GROUP_PERIOD", 8.0)
     emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
-    settings = make_settings(
-        database_url,
-        emulator.base_url,
-        staff={"chat_id": STAFF_GROUP, "admin_id": ADMIN},
-        outbox={"group_messages_per_minute": 4, "digest_after": 5},
+    settings = staff_settings(
+        database_url, emulator, outbox={"group_messages_per_minute": 4, "digest_after": 5}
     )
     first, second = SimulatedPerson(emulator, user_id=7631), SimulatedPerson(emulator, 7632)
     async with bot_running(settings) as running:

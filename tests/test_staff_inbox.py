@@ -23,12 +23,19 @@ TAKE = tr("ru", "🙋 Take")
 RESOLVE = tr("ru", "✅ Resolve")
 
 
-def staff_settings(database_url: str, emulator: BotApiEmulator, **staff: object):
+def staff_settings(
+    database_url: str,
+    emulator: BotApiEmulator,
+    *,
+    outbox: dict[str, object] | None = None,
+    **staff: object,
+):
+    """Koldo with the forum staff group; the outbox fast unless a test sets its pace."""
     return make_settings(
         database_url,
         emulator.base_url,
         staff={"chat_id": STAFF_GROUP, "admin_id": ADMIN, **staff},
-        outbox={"group_messages_per_minute": 600, "chat_messages_per_second": 20},
+        outbox=outbox or {"group_messages_per_minute": 600, "chat_messages_per_second": 20},
     )
 
 
@@ -320,11 +327,8 @@ async def test_burst_of_requests_is_listed_in_digests_then_opened_in_order(
 ):
     monkeypatch.setattr("bot.outbox.delivery.DIGEST_SIZE", 2)
     emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
-    settings = make_settings(
-        database_url,
-        emulator.base_url,
-        staff={"chat_id": STAFF_GROUP, "admin_id": ADMIN},
-        outbox={"group_messages_per_minute": 600, "digest_after": 3},
+    settings = staff_settings(
+        database_url, emulator, outbox={"group_messages_per_minute": 600, "digest_after": 3}
     )
     parents = [SimulatedPerson(emulator, user_id=7360 + number) for number in range(7)]
     async with bot_running(settings) as running:
