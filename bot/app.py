@@ -13,7 +13,6 @@ from aiogram_dialog import DIALOG_EVENT_NAME, setup_dialogs
 
 from bot import gc_tuning, lazy_models, lean_models
 from bot.api_session import KoldoSession
-from bot.config import Settings
 from bot.conversations import Conversations
 from bot.dialog_ids import install_unique_intent_ids
 from bot.dialogs.consent import consent_dialog
@@ -26,7 +25,7 @@ from bot.dialogs.my_requests import my_requests_dialog
 from bot.filters import InPrivateChat
 from bot.flood import FloodGuard, FloodMiddleware
 from bot.handlers import commands, errors, fallback, parent_replies, staff
-from bot.i18n import N_, PoI18n, ProfileLocaleMiddleware, build_i18n
+from bot.i18n import PoI18n, ProfileLocaleMiddleware, build_i18n
 from bot.intake import UpdateIntake
 from bot.message_manager import KoldoMessageManager
 from bot.middlewares import HiddenButtonDataMiddleware, ProfileMiddleware, Profiles
@@ -38,6 +37,8 @@ from core.languages import SUPPORTED_LANGUAGES
 from core.reference import ReferenceCache
 from core.staff import ensure_admin
 from core.urgency import UrgencyKeywords
+from koldo.i18n import N_
+from koldo.settings import Settings
 from storage.database import Database
 from storage.journal import UpdateJournal
 

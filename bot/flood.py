@@ -22,8 +22,8 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Chat, TelegramObject, Update, User
 
-from bot.config import FloodSettings
 from bot.i18n import ngettext_
+from koldo.settings import FloodSettings
 
 logger = logging.getLogger(__name__)
 

@@ -1,13 +1,11 @@
 """Translations and locale-aware formatting for the Telegram front.
 
-The catalogs are the `.po` files under `locales/`; they are compiled in memory when the bot
-starts, so there is no build step and no compiled file to forget to regenerate.
+The catalogs themselves are read by `koldo.i18n`, which every front shares.
 """
 
 from __future__ import annotations
 
 import gettext
-import io
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,38 +14,18 @@ from zoneinfo import ZoneInfo
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel.dates import format_skeleton, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from core.languages import SUPPORTED_LANGUAGES, supported
+from core.languages import supported
 from core.users import Profile
-
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-DOMAIN = "messages"
-
-
-def N_(message: str) -> str:
-    """Mark a string for the catalogs without translating it yet."""
-    return message
+from koldo.i18n import DOMAIN, LOCALES_DIR, read_catalogs
 
 
 class PoI18n(I18n):
     """aiogram's I18n, reading `.po` catalogs directly."""
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
-        translations: dict[str, gettext.GNUTranslations] = {}
-        for language in SUPPORTED_LANGUAGES:
-            po_path = self.path / language / "LC_MESSAGES" / f"{self.domain}.po"
-            if not po_path.exists():
-                continue
-            with po_path.open("rb") as file:
-                catalog = read_po(file, locale=language)
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            buffer.seek(0)
-            translations[language] = gettext.GNUTranslations(buffer)
-        return translations
+        return read_catalogs(self.path, self.domain)
 
 
 def build_i18n(default_language: str, path: Path = LOCALES_DIR) -> PoI18n:

@@ -9,11 +9,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.config import Settings
 from core.clock import utcnow
 from core.erasure import purge_expired
 from core.escalation import escalate_untaken
 from core.workhours import WorkingCalendar
+from koldo.settings import Settings
 from storage.database import Database
 from storage.journal import prune_handled
 

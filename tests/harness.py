@@ -19,8 +19,8 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 
 from bot.app import Koldo, build_bot, build_dispatcher, build_intake, build_koldo
-from bot.config import Settings
 from bot.intake import UpdateIntake
+from koldo.settings import Settings
 from tests.emulator import BotApiEmulator
 
 TEST_TOKEN = "123456:TEST-token-for-the-local-emulator"

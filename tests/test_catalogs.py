@@ -9,8 +9,8 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from bot.catalogs import extract, po_path
 from core.languages import SUPPORTED_LANGUAGES
+from koldo.catalogs import extract, po_path
 
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 TAG = re.compile(r"</?([a-z-]+)")
@@ -40,8 +40,8 @@ def source_ids() -> set[str]:
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_catalog_matches_the_code(language, source_ids):
     catalog_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in load(language) if m.id}
-    assert source_ids - catalog_ids == set(), "run `python -m bot.catalogs` and translate"
-    assert catalog_ids - source_ids == set(), "stale entries: run `python -m bot.catalogs`"
+    assert source_ids - catalog_ids == set(), "run `python -m koldo.catalogs` and translate"
+    assert catalog_ids - source_ids == set(), "stale entries: run `python -m koldo.catalogs`"
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import DataSettings
 from core.errors import InvalidInput
 from core.forms import (
     MAX_ATTACHMENTS,
@@ -27,6 +26,7 @@ from core.forms import (
     previous_field,
 )
 from core.urgency import UrgencyKeywords
+from koldo.settings import DataSettings
 
 
 @pytest.mark.parametrize(

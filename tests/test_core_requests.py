@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bot.config import DataSettings
 from core import reference
 from core.clock import utcnow
 from core.consent import NOTICE_VERSION, answer_notice
@@ -29,6 +28,7 @@ from core.requests import (
 )
 from core.urgency import UrgencyKeywords
 from core.users import choose_language, load_profile
+from koldo.settings import DataSettings
 from storage.models import OutboxEntry
 from tests.e2e import AuditEntry, Request, RequestMessage, StatusChange, User, rows
 

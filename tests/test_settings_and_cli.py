@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import Settings, SettingsError, load_settings
+from koldo.cli import main
+from koldo.settings import Settings, SettingsError, load_settings
 
 KOLDO = Path(sys.executable).with_name("koldo")
 

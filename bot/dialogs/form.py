@@ -22,7 +22,6 @@ from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Case, Format
 
 from bot.content import content_of, source_key
-from bot.dialogs import labels
 from bot.dialogs.info import urgent_numbers_html
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
 from bot.dialogs.states import FormSG
@@ -54,6 +53,7 @@ from core.forms import (
     previous_field,
 )
 from core.requests import file_request
+from koldo import labels
 
 STATE_OF = {
     Field.DOCUMENT_TYPE: FormSG.document_type,

@@ -10,10 +10,11 @@ from aiogram_dialog.widgets.kbd import Column
 from aiogram_dialog.widgets.text import Format
 
 from bot.dialogs.states import ConsentSG, LanguageSG, MenuSG
-from bot.i18n import N_, PoI18n
+from bot.i18n import PoI18n
 from bot.widgets import choices
 from core.languages import SUPPORTED_LANGUAGES
 from core.users import choose_language
+from koldo.i18n import N_
 
 LANGUAGE_NAMES = {"ru": "Русский", "ky": "Кыргызча", "en": "English"}
 ONBOARDING = "onboarding"

@@ -11,9 +11,10 @@ from aiogram_dialog.widgets.text import Format
 
 from bot.dialogs.form import first_question
 from bot.dialogs.states import ConsentSG, InfoSG, LanguageSG, MenuSG, MyRequestsSG
-from bot.i18n import N_, gettext_
+from bot.i18n import gettext_
 from bot.widgets import B, T
 from core.forms import Category
+from koldo.i18n import N_
 
 NOTICES = {
     "cancelled": N_("✖️ Cancelled. Nothing was sent."),

@@ -16,11 +16,10 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
 
 from bot.content import content_of, source_key
-from bot.dialogs import labels
 from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
 from bot.dialogs.states import MyRequestsSG
 from bot.filters import ContentIs
-from bot.i18n import N_, format_day, format_moment, format_short_day, gettext_
+from bot.i18n import format_day, format_moment, format_short_day, gettext_
 from bot.widgets import B, Safe, T, choices, escape
 from core.clock import utcnow
 from core.errors import CoreError
@@ -33,6 +32,8 @@ from core.requests import (
     open_my_request,
     withdraw_request,
 )
+from koldo import labels
+from koldo.i18n import N_
 
 HISTORY_SHOWN = 10
 AUTHOR = {

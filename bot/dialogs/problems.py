@@ -12,9 +12,10 @@ from typing import Any
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.text import Text
 
-from bot.i18n import N_, format_number, gettext_
+from bot.i18n import format_number, gettext_
 from bot.widgets import escape
 from core.errors import CoreError
+from koldo.i18n import N_
 
 logger = logging.getLogger(__name__)
 

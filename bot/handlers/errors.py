@@ -19,10 +19,11 @@ from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, Unknown
 
 from bot.filters import InChat, InPrivateChat
 from bot.handlers.commands import show_home
-from bot.i18n import N_, PoI18n, gettext_
+from bot.i18n import PoI18n, gettext_
 from bot.middlewares import Profiles
 from core.languages import supported
 from core.users import Profile
+from koldo.i18n import N_
 from storage.outage import is_outage
 
 logger = logging.getLogger(__name__)

@@ -16,10 +16,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, TelegramObject, User
 from babel.dates import format_timedelta
 
-from bot.config import Settings
 from bot.content import content_of, source_key
 from bot.filters import InChat
-from bot.i18n import N_, current_i18n
+from bot.i18n import current_i18n
 from bot.outbox import staff_texts
 from bot.outbox.words import Words
 from bot.widgets import escape
@@ -28,6 +27,8 @@ from core.clock import utcnow
 from core.errors import AccessDenied, CoreError, InvalidInput
 from core.inbox_views import QueueItem
 from core.staff import authorize, learn_name, list_staff, toggle_duty
+from koldo.i18n import N_
+from koldo.settings import Settings
 from storage.database import Database
 
 logger = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_
 from bot.outbox.words import Words
 from core.requests import Satisfaction, Status
+from koldo.i18n import N_
 
 STATUS_NOTICE = {
     Status.IN_PROGRESS: N_("🔧 <b>{reference}</b>: a CPC specialist is working on your request."),

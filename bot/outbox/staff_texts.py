@@ -11,9 +11,7 @@ from typing import Any
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.dialogs import labels
 from bot.dialogs.language import LANGUAGE_NAMES
-from bot.i18n import N_
 from bot.outbox.fit import TEXT_LIMIT, split_html, visible_length
 from bot.outbox.words import Words
 from bot.widgets import Safe, escape
@@ -29,6 +27,8 @@ from core.forms import (
 from core.inbox_views import Card, ReplyMark
 from core.requests import OPEN_STATUSES, Satisfaction, Status
 from core.staff import Staff
+from koldo import labels
+from koldo.i18n import N_
 
 TOPIC_TITLE_LIMIT = 128
 # The longest story the card shows itself. With it, the card's other lines (bounded: names,

@@ -1,6 +1,7 @@
-"""Keeping the catalogs in step with the code: `python -m bot.catalogs`.
+"""Keeping the catalogs in step with the code: `python -m koldo.catalogs`.
 
-Extracts every marked string from bot/ (the only front that translates) and merges it into
+Extracts every marked string from every front (`FRONTS`: the composition root's shared labels
+and the Telegram bot; a web front joins the list) and merges it into
 locales/{ru,ky,en}/LC_MESSAGES/messages.po: new strings appear untranslated, vanished ones are
 dropped, existing translations are kept. The catalog test uses the same extraction.
 """
@@ -13,10 +14,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import DOMAIN, LOCALES_DIR
 from core.languages import SUPPORTED_LANGUAGES
+from koldo.i18n import DOMAIN, LOCALES_DIR
 
-SOURCE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+FRONTS = ("koldo", "bot")
 # A comment starting with one of these, right above a marked string, goes into the catalogs as a
 # note for translators (`#.` lines): short buttons and labels are ambiguous without it.
 COMMENT_TAGS = ("Translators:", "i18n:")
@@ -35,15 +37,16 @@ KEYWORDS = {
 
 def extract() -> Catalog:
     template = Catalog(project="koldo", domain=DOMAIN)
-    for filename, lineno, message, comments, context in extract_from_dir(
-        str(SOURCE_DIR), keywords=KEYWORDS, comment_tags=COMMENT_TAGS
-    ):
-        template.add(
-            message,
-            locations=[(f"bot/{filename}", lineno)],
-            auto_comments=comments,
-            context=context,
-        )
+    for front in FRONTS:
+        for filename, lineno, message, comments, context in extract_from_dir(
+            str(PROJECT_DIR / front), keywords=KEYWORDS, comment_tags=COMMENT_TAGS
+        ):
+            template.add(
+                message,
+                locations=[(f"{front}/{filename}", lineno)],
+                auto_comments=comments,
+                context=context,
+            )
     return template
 
 

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.config import Settings, SettingsError, load_settings
+from koldo.settings import Settings, SettingsError, load_settings
 
 DESCRIPTION = """Koldo: the Telegram bot of the Center for the Protection of Children (Bishkek).
 
@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _migrate_in_child() -> None:
     """Migrate in a short-lived child process: Alembic's memory then never stays in the bot."""
-    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "migrate")
+    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "koldo.cli", "migrate")
     if await child.wait() != 0:
         raise SettingsError("The database could not be migrated; see the error above.")
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
 from core.forms import AttachmentKind, Category, Danger, DocumentType, Field, Obstacle, Subject
 from core.requests import Status
+from koldo.i18n import N_
 
 CATEGORY = {
     # Translators: main menu button and a request's kind: help with documents.
