@@ -14,7 +14,7 @@ from typing import Any
 from core.clock import utcnow
 from core.errors import InvalidTransition, NotFound
 from core.forms import AttachmentKind, message_text
-from core.outbox import Kind, refresh_card, to_parent, to_staff
+from core.outbox import Kind, Wanted, refresh_card, to_parent, to_staff
 from core.requests import (
     OPEN_STATUSES,
     Author,
@@ -107,7 +107,11 @@ async def resolve(db: Database, *, staff_id: int, request_id: int) -> None:
         request.closed_at = now
         request.satisfaction = request.satisfaction_at = None
         await _move(repos, request, Status.RESOLVED, staff_id=staff_id, now=now)
-        to_parent(repos, request, Kind.SATISFACTION_QUESTION, now)
+        # Asked in the morning when resolved at night; not at all if the parent has written
+        # again by then (which reopens the request).
+        to_parent(
+            repos, request, Kind.SATISFACTION_QUESTION, now, wanted_while=Wanted.REQUEST_RESOLVED
+        )
         audit_request(repos, "request.resolved", request, actor_id=staff_id, at=now)
 
 

@@ -1,17 +1,23 @@
 """The outbox: every message Koldo owes someone, stored in the same transaction as its cause.
 
 A use case never talks to Telegram. It writes what must be said (a kind and ids, never rendered
-text) next to the change it makes; the sender in the bot delivers entries later, one chat at a
+text) next to the change it makes; the worker's sender delivers entries later, one chat at a
 time in order, and reports back here. So a crash, a 429 or a blocked parent can delay a message
 but never lose it or reorder it. A sender holds the entry it works on under a lease (see
 `claim_head`), so two senders never send the same entry and a dead one's entries are taken over.
 
-The staff group is addressed as `STAFF_CHAT`, resolved by the sender from the settings at
-sending time: entries wait (and are not lost) while no group is configured or reachable.
+An entry is addressed to a person (their Telegram user id, which is also their private chat;
+their language is read when it is sent) or to the staff group (`STAFF_CHAT`, resolved by the
+sender from the settings at sending time: entries wait, and are not lost, while no group is
+configured or reachable). It may be due later (`due`, e.g. a reminder), and may name what must
+still hold when it falls due (`Wanted`): otherwise it is dropped, and the drop recorded, rather
+than sent. Each kind declares whom it is for and whether it keeps quiet hours (`KINDS`).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
@@ -19,16 +25,21 @@ from typing import Any
 from uuid import uuid4
 
 from core.clock import as_utc, utcnow
+from core.workhours import QuietHours
 from storage.database import Database
 from storage.models import OutboxEntry, Request
 from storage.repositories import Repositories
 from storage.repositories.outbox import PENDING, SENDING
 
+logger = logging.getLogger(__name__)
+
 STAFF_CHAT = 0
 SENT = "sent"
 FAILED = "failed"
+DROPPED = "dropped"  # fell due when it was no longer wanted (`error` says why)
 # How long a claim holds an entry; the sender renews it every third of that while it works.
-LEASE = timedelta(seconds=90)
+# After a worker dies, its entries wait this long before the next worker sends them.
+LEASE = timedelta(seconds=30)
 PROGRESS = "done"  # payload key: how many messages of a several-message entry went out
 
 
@@ -48,6 +59,56 @@ class Kind(StrEnum):
     STAFF_REPLY = "staff_reply"  # (payload: message_id)
     STATUS_NOTICE = "status_notice"  # (payload: status)
     SATISFACTION_QUESTION = "satisfaction_question"
+
+
+class Audience(StrEnum):
+    PERSON = "person"
+    STAFF_GROUP = "staff_group"
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What a kind of message is: whom it goes to, and whether it waits out quiet hours (a
+    message the person did not just ask for: notices, questions, reminders). Replies and what
+    staff need at once never wait."""
+
+    audience: Audience
+    quiet: bool = False
+
+
+KINDS: dict[Kind, KindSpec] = {
+    Kind.REQUEST_CARD: KindSpec(Audience.STAFF_GROUP),
+    Kind.CARD_FOLLOW_UP: KindSpec(Audience.STAFF_GROUP),
+    Kind.CARD_REFRESH: KindSpec(Audience.STAFF_GROUP),
+    Kind.PARENT_MESSAGE: KindSpec(Audience.STAFF_GROUP),
+    Kind.STAFF_EVENT: KindSpec(Audience.STAFF_GROUP),
+    Kind.URGENT_ALERT: KindSpec(Audience.STAFF_GROUP),
+    Kind.ESCALATION: KindSpec(Audience.STAFF_GROUP),
+    Kind.GROUP_ERASURE: KindSpec(Audience.STAFF_GROUP),
+    Kind.STAFF_REPLY: KindSpec(Audience.PERSON),
+    Kind.STATUS_NOTICE: KindSpec(Audience.PERSON, quiet=True),
+    Kind.SATISFACTION_QUESTION: KindSpec(Audience.PERSON, quiet=True),
+}
+
+
+class Wanted(StrEnum):
+    """What must still be true when an entry falls due for it to be sent."""
+
+    REQUEST_RESOLVED = "request_resolved"  # e.g. "was it solved?" after a reopened request
+
+
+class Failure(StrEnum):
+    """Why an entry was not delivered, as stored: the front that sends turns its transport's
+    own wording into one of these (and logs the wording), and staff see a text for the code."""
+
+    BLOCKED = "blocked"  # the person blocked the bot
+    DEACTIVATED = "deactivated"  # the person deleted their account
+    CHAT_NOT_FOUND = "chat_not_found"
+    REFUSED = "refused"  # the message itself was refused (bad request)
+    NO_STAFF_GROUP = "no_staff_group"  # none configured, or the bot cannot post there
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"  # the transport is down or did not answer
+    ERROR = "error"  # anything else (a bug: the log has it)
 
 
 class Priority(IntEnum):
@@ -75,6 +136,18 @@ class Delivery:
     claim: str = ""  # the holder's token: bookkeeping counts only under it
 
 
+async def _request_resolved(repos: Repositories, entry: OutboxEntry) -> bool:
+    from core.requests import Status  # core.requests writes to the outbox: imported late
+
+    request = await repos.requests.get(entry.request_id) if entry.request_id else None
+    return request is not None and request.status == Status.RESOLVED
+
+
+WANTED_CHECKS: dict[Wanted, Callable[[Repositories, OutboxEntry], Awaitable[bool]]] = {
+    Wanted.REQUEST_RESOLVED: _request_resolved,
+}
+
+
 def enqueue(
     repos: Repositories,
     *,
@@ -83,8 +156,15 @@ def enqueue(
     now: datetime,
     request_id: int | None = None,
     priority: Priority = Priority.CONVERSATION,
+    due: datetime | None = None,
+    wanted_while: Wanted | None = None,
     **payload: Any,
 ) -> None:
+    """Owe `chat_id` a message of `kind`, due now or at `due`; sent only if, when it falls due,
+    `wanted_while` still holds."""
+    to_group = KINDS[kind].audience == Audience.STAFF_GROUP
+    if to_group != (chat_id == STAFF_CHAT):
+        raise ValueError(f"{kind} is for the {KINDS[kind].audience}, not chat {chat_id}")
     repos.outbox.add(
         OutboxEntry(
             chat_id=chat_id,
@@ -94,7 +174,8 @@ def enqueue(
             payload=payload,
             state=PENDING,
             attempts=0,
-            not_before=now,
+            not_before=due or now,
+            wanted_while=wanted_while.value if wanted_while else None,
             created_at=now,
         )
     )
@@ -117,13 +198,20 @@ def to_staff(
 
 
 def to_parent(
-    repos: Repositories, request: Request, kind: Kind, now: datetime, **payload: Any
+    repos: Repositories,
+    request: Request,
+    kind: Kind,
+    now: datetime,
+    *,
+    wanted_while: Wanted | None = None,
+    **payload: Any,
 ) -> None:
     """Something about `request` for its parent; nothing goes to a parent who was forgotten."""
     if request.user_id is not None:
         enqueue(
-            repos, chat_id=request.user_id, kind=kind, now=now, request_id=request.id, **payload
-        )
+            repos, chat_id=request.user_id, kind=kind, now=now, request_id=request.id,
+            wanted_while=wanted_while, **payload,
+        )  # fmt: skip
 
 
 async def refresh_card(repos: Repositories, request: Request, now: datetime) -> None:
@@ -157,6 +245,15 @@ async def start_up(db: Database) -> int:
         return await repos.outbox.count_lease_ran_out(utcnow())
 
 
+async def unknown_kinds(db: Database) -> list[str]:
+    """Kinds of waiting entries this version does not know (written by a newer one, or left
+    from a kind since removed): a worker must not start over them, or they would wait for
+    ever unseen."""
+    async with db.transaction() as repos:
+        known = {kind.value for kind in Kind}
+        return sorted(set(await repos.outbox.unfinished_kinds()) - known)
+
+
 async def staff_group_back(db: Database) -> int:
     """The bot was added to the staff group again: what waited for it goes now, not at the
     next retry minutes later. Returns how many entries were waiting."""
@@ -170,18 +267,37 @@ async def chats_with_due(db: Database) -> list[int]:
 
 
 async def claim_head(
-    db: Database, chat_id: int, *, now: datetime | None = None, lease: timedelta = LEASE
+    db: Database,
+    chat_id: int,
+    *,
+    quiet: QuietHours | None = None,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
 ) -> Delivery | None:
     """The next entry for this chat, held for sending until `now + lease`; None when the chat
-    has nothing due or a sender holds one of its entries. An entry that is not due yet blocks
-    the ones behind it, which keeps the chat in order; an entry whose lease ran out (its
-    sender died) is taken over and marked in doubt."""
+    has nothing due or a sender holds one of its entries. An entry being retried later blocks
+    the ones behind it, which keeps the chat in order; one merely due later does not. On the
+    way, an entry that falls due in `quiet` hours and keeps them is moved to their end, and one
+    no longer wanted is dropped. An entry whose lease ran out (its sender died) is taken over
+    and marked in doubt."""
     now = now or utcnow()
     async with db.transaction() as repos:
         if await repos.outbox.held_in_chat(chat_id, now):
             return None
-        entry = await repos.outbox.head(chat_id)
-        if entry is None or (entry.state != SENDING and as_utc(entry.not_before) > now):
+        while (entry := await repos.outbox.head(chat_id, now)) is not None:
+            if entry.state == SENDING:
+                break
+            if as_utc(entry.not_before) > now:
+                return None  # a retry waits, and what comes after it waits behind it
+            if quiet is not None and KINDS[Kind(entry.kind)].quiet and quiet.contains(now):
+                entry.not_before = quiet.ends_after(now)
+            elif not await _still_wanted(repos, entry):
+                logger.info("Outbox entry %d dropped: no longer %s", entry.id, entry.wanted_while)
+                _finish_entry(entry, DROPPED, error=entry.wanted_while, now=now)
+            else:
+                break
+            await repos.session.flush()
+        if entry is None:
             return None
         claim = uuid4().hex
         if not await repos.outbox.claim(entry.id, claim=claim, now=now, until=now + lease):
@@ -191,6 +307,12 @@ async def claim_head(
             attempts=entry.attempts + 1,
             claim=claim,
         )
+
+
+async def _still_wanted(repos: Repositories, entry: OutboxEntry) -> bool:
+    if entry.wanted_while is None:
+        return True
+    return await WANTED_CHECKS[Wanted(entry.wanted_while)](repos, entry)
 
 
 async def extend_lease(db: Database, delivery: Delivery, *, lease: timedelta = LEASE) -> bool:
@@ -216,12 +338,14 @@ async def mark_digested(db: Database, entry_ids: list[int]) -> None:
                 entry.payload = {**entry.payload, "digested": True}
 
 
-async def retry_later(db: Database, delivery: Delivery, *, delay: timedelta, error: str) -> None:
+async def retry_later(
+    db: Database, delivery: Delivery, *, delay: timedelta, reason: Failure
+) -> None:
     async with db.transaction() as repos:
         entry = await repos.outbox.held(delivery.id, delivery.claim)
         if entry is not None:
             _release(entry, not_before=utcnow() + delay)
-            entry.error = error[:255]
+            entry.error = reason.value
 
 
 async def requeue(db: Database, delivery: Delivery) -> None:
@@ -255,10 +379,10 @@ async def note_progress(
         await _link(repos, entry, message_ids)
 
 
-async def give_up(db: Database, delivery: Delivery, *, error: str) -> None:
+async def give_up(db: Database, delivery: Delivery, *, reason: Failure) -> None:
     """The entry can never be delivered (e.g. the parent blocked the bot): say so where staff
     will see it, and let the chat's queue move on."""
-    await _finish(db, delivery, error=error, message_ids=[])
+    await _finish(db, delivery, error=reason, message_ids=[])
 
 
 async def mark_sent(
@@ -270,7 +394,7 @@ async def mark_sent(
 
 
 async def _finish(
-    db: Database, delivery: Delivery, *, error: str | None, message_ids: list[tuple[int, int]]
+    db: Database, delivery: Delivery, *, error: Failure | None, message_ids: list[tuple[int, int]]
 ) -> None:
     """Only under the sender's own claim: an entry someone else took over is theirs now."""
     now = utcnow()
@@ -278,12 +402,16 @@ async def _finish(
         entry = await repos.outbox.held(delivery.id, delivery.claim)
         if entry is None:
             return
-        entry.state = SENT if error is None else FAILED
-        entry.error = None if error is None else error[:255]
-        entry.sent_at = now
-        entry.claimed_until = None
+        _finish_entry(entry, SENT if error is None else FAILED, error=error, now=now)
         await _link(repos, entry, message_ids)
-        await _after_delivery(repos, entry, delivered=error is None, error=error, now=now)
+        await _after_delivery(repos, entry, error=error, now=now)
+
+
+def _finish_entry(entry: OutboxEntry, state: str, *, error: str | None, now: datetime) -> None:
+    entry.state = state
+    entry.error = error
+    entry.sent_at = now
+    entry.claimed_until = None
 
 
 async def _link(
@@ -295,7 +423,7 @@ async def _link(
 
 
 async def _after_delivery(
-    repos: Repositories, entry: OutboxEntry, *, delivered: bool, error: str | None, now: datetime
+    repos: Repositories, entry: OutboxEntry, *, error: Failure | None, now: datetime
 ) -> None:
     """What a staff reply's fate changes: the message's delivery mark, shown on the card, and
     when it failed, a line in the topic so the one who wrote it sees it where they wrote."""
@@ -305,26 +433,14 @@ async def _after_delivery(
     request = await repos.requests.get(entry.request_id)
     if message is None or request is None:
         return
-    message.delivery = "delivered" if delivered else "failed"
-    message.delivery_error = None if delivered else _reason(error)
-    if not delivered:
+    message.delivery = "delivered" if error is None else "failed"
+    message.delivery_error = None if error is None else error.value
+    if error is not None:
         to_staff(
             repos, request, Kind.STAFF_EVENT, now,
             event="reply_failed", actor_id=message.author_id, reason=message.delivery_error,
         )  # fmt: skip
     await refresh_card(repos, request, now)
-
-
-def _reason(error: str | None) -> str:
-    """A short code for the card; Telegram's own wording goes to the log."""
-    text = (error or "").lower()
-    if "blocked" in text:
-        return "blocked"
-    if "deactivated" in text:
-        return "deactivated"
-    if "chat not found" in text:
-        return "chat_not_found"
-    return "error"
 
 
 async def card_posted(

@@ -1,4 +1,5 @@
-"""Working hours: escalation counts only the time CPC's office is open."""
+"""Local time windows: escalation counts only the time CPC's office is open, and messages
+nobody asked for just now wait out the night."""
 
 from __future__ import annotations
 
@@ -34,3 +35,30 @@ class WorkingCalendar:
     def is_open(self, moment: datetime) -> bool:
         local = moment.astimezone(self.zone)
         return local.weekday() in self.days and self.opens <= local.time() < self.closes
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A nightly window (e.g. 21:00–08:00 local time) in which Koldo sends nobody a message
+    they did not just ask for: a reminder or a notice due then waits for the morning.
+    `start == end` means no quiet hours at all."""
+
+    zone: ZoneInfo
+    start: time
+    end: time
+
+    def contains(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.zone).time()
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def ends_after(self, moment: datetime) -> datetime:
+        """The first moment after `moment` when the window is over (the next local `end`)."""
+        local = moment.astimezone(self.zone)
+        end = datetime.combine(local.date(), self.end, self.zone)
+        if end <= local:
+            end = datetime.combine(local.date() + timedelta(days=1), self.end, self.zone)
+        return end

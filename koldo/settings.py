@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from core.languages import SUPPORTED_LANGUAGES
-from core.workhours import WorkingCalendar
+from core.workhours import QuietHours, WorkingCalendar
 
 ENV_PREFIX = "KOLDO_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -198,12 +198,13 @@ def parse_days(value: str) -> frozenset[int]:
     return frozenset(days)
 
 
-def parse_hours(value: str) -> tuple[time, time]:
+def parse_hours(value: str, *, across_midnight: bool = False) -> tuple[time, time]:
+    """ "09:00-18:00" → (09:00, 18:00); with `across_midnight`, "21:00-08:00" is a night."""
     match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", value.replace(" ", ""))
     if not match:
         raise ValueError("must look like 09:00-18:00")
     h1, m1, h2, m2 = (int(group) for group in match.groups())
-    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or (h2, m2) <= (h1, m1):
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or ((h2, m2) <= (h1, m1) and not across_midnight):
         raise ValueError("must be a real span of the day, like 09:00-18:00")
     return time(h1, m1), time(h2, m2)
 
@@ -220,6 +221,28 @@ class OutboxSettings(BaseModel):
         ge=2,
         description="New requests waiting for the group before they are listed in one digest.",
     )
+    quiet_hours: str = Field(
+        default="21:00-08:00",
+        description="Local hours in which notices, questions and reminders wait for the "
+        "morning (replies and staff messages do not); 00:00-00:00 for none.",
+    )
+    poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often the worker looks for messages due, besides being woken by "
+        "commits in its own process (a separate `koldo worker` relies on this).",
+    )
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        parse_hours(value, across_midnight=True)
+        return value
+
+    def quiet(self, zone: ZoneInfo) -> QuietHours:
+        start, end = parse_hours(self.quiet_hours, across_midnight=True)
+        return QuietHours(zone, start, end)
 
 
 class FloodSettings(BaseModel):

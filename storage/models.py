@@ -1,13 +1,13 @@
 """Database tables.
 
-Times are stored as timezone-aware UTC (`DateTime(timezone=True)`); the fronts convert them to
+Times are stored as timezone-aware UTC (`UtcDateTime`); the fronts convert them to
 Asia/Bishkek for display. Columns that hold a parent's personal data are listed in
 `PERSONAL_REQUEST_FIELDS` so that erasure and retention anonymise exactly those.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,7 +23,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -35,6 +37,20 @@ NAMING_CONVENTION = {
 
 # Telegram ids exceed 32 bits; SQLite only autoincrements a plain INTEGER primary key.
 TelegramId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, written as UTC whatever zone it comes in. SQLite keeps no zone: without this
+    08:00 in Bishkek would be stored as 08:00 and read back as 08:00 UTC, six hours late.
+    A naive value is taken as UTC already (what SQLite hands back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -52,8 +68,8 @@ class User(Base):
     # so that knowing where a person stands costs one primary-key read per update.
     notice_version: Mapped[int | None] = mapped_column(Integer)
     notice_granted: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     consents: Mapped[list[Consent]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -71,7 +87,7 @@ class Consent(Base):
     )
     notice_version: Mapped[int] = mapped_column(Integer)
     granted: Mapped[bool] = mapped_column(Boolean)
-    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     user: Mapped[User] = relationship(back_populates="consents")
 
@@ -110,22 +126,22 @@ class Request(Base):
     settlement_other: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    anonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Staff side (routing to the staff group comes with the staff inbox).
     assignee_id: Mapped[int | None] = mapped_column(TelegramId)
-    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    first_answer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    first_answer_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     staff_chat_id: Mapped[int | None] = mapped_column(TelegramId)
     staff_thread_id: Mapped[int | None] = mapped_column(Integer)
     staff_card_message_id: Mapped[int | None] = mapped_column(Integer)
     # The parent's answer to "was the problem solved?" after resolution.
     satisfaction: Mapped[str | None] = mapped_column(String(16))
-    satisfaction_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    satisfaction_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # When the group was last reminded that nobody has taken the request.
-    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # A request filed because the parent wrote again long after this one was resolved.
     follow_up_of: Mapped[int | None] = mapped_column(Integer)
     # The filled-in form this request was filed from: sending the same form again (a press
@@ -171,7 +187,7 @@ class RequestMessage(Base):
     text: Mapped[str | None] = mapped_column(Text)
     file_id: Mapped[str | None] = mapped_column(String(255))
     source_key: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # For a staff reply: whether it reached the parent, and if not, why (shown on the card).
     delivery: Mapped[str | None] = mapped_column(String(16))
     delivery_error: Mapped[str | None] = mapped_column(String(32))
@@ -190,7 +206,7 @@ class StatusChange(Base):
     new_status: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(TelegramId)
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     request: Mapped[Request] = relationship(back_populates="status_changes")
 
@@ -206,7 +222,7 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     actor_id: Mapped[int | None] = mapped_column(TelegramId)
     actor_pseudonym: Mapped[str | None] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(48))
@@ -225,18 +241,22 @@ class StaffMember(Base):
     name: Mapped[str] = mapped_column(String(128))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class OutboxEntry(Base):
     """Something that must reach Telegram, written in the same transaction as the change that
     caused it and delivered later by the sender, in `id` order within a chat.
 
-    `payload` names what to say (kinds and ids, never rendered text), so that texts are made in
-    the reader's language at sending time and erasure needs no outbox rewrite. `state` is
-    pending → sending → sent | failed. A sender holds an entry in `sending` under `claim` until
-    `claimed_until` (renewed while it works); nobody else may send it before that, and an entry
-    whose lease ran out (its sender died) is in doubt and may be claimed again.
+    `chat_id` is the addressee: a person's user id, or 0 for the staff group. `payload` names
+    what to say (kinds and ids, never rendered text), so that texts are made in the reader's
+    language at sending time and erasure needs no outbox rewrite. `state` is
+    pending → sending → sent | failed, or pending → dropped when the entry fell due and
+    `wanted_while` no longer held. `not_before` is when it is due (later for a reminder, or a
+    retry). A sender holds an entry in `sending` under `claim` until `claimed_until` (renewed
+    while it works); nobody else may send it before that, and an entry whose lease ran out (its
+    sender died) is in doubt and may be claimed again. `error` is a reason code, never
+    Telegram's wording.
     """
 
     __tablename__ = "outbox"
@@ -253,12 +273,24 @@ class OutboxEntry(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(12))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     error: Mapped[str | None] = mapped_column(String(255))
     claim: Mapped[str | None] = mapped_column(String(32))
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    wanted_while: Mapped[str | None] = mapped_column(String(32))
+
+
+class WorkerLease(Base):
+    """Who does the background work (the sender, the scheduled jobs): the one process holding
+    the row's lease, renewed every few seconds; when it stops renewing, another takes over."""
+
+    __tablename__ = "worker_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class MessageLink(Base):
@@ -326,8 +358,8 @@ class ReceivedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
     payload: Mapped[str | None] = mapped_column(Text)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
 
 
 class FsmRecord(Base):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from itertools import groupby
@@ -39,7 +40,7 @@ from bot.outbox.pacing import Pacer
 from bot.outbox.words import Words
 from bot.widgets import escape
 from core import erasure, inbox_views, outbox
-from core.inbox_views import Card
+from core.inbox_views import Addressee, Card
 from core.outbox import PROGRESS, Delivery, Kind
 from core.requests import Author, Status
 from core.staff import list_staff
@@ -102,11 +103,8 @@ class Deliverer:
         self._digest_lock = asyncio.Lock()
 
     async def deliver(self, delivery: Delivery) -> Sent:
-        if delivery.kind == Kind.GROUP_ERASURE:
-            return await self._erase_in_group(delivery)
-        if delivery.chat_id == outbox.STAFF_CHAT:
-            return await self._to_group(delivery)
-        return await self._to_parent(delivery)
+        """Render and send the entry with its kind's renderer (`RENDERERS`)."""
+        return await RENDERERS[delivery.kind](self, delivery)
 
     # ------------------------------------------------------------------ calls
 
@@ -172,23 +170,38 @@ class Deliverer:
             raise Unreachable("No staff group is configured (KOLDO_STAFF__CHAT_ID)")
         return self.staff_chat_id
 
-    async def _to_group(self, delivery: Delivery) -> Sent:
+    async def _request_in_group(
+        self, delivery: Delivery
+    ) -> tuple[int, Card, dict[str, str]] | None:
+        """The group, the request's card as it is now and the settlement names; None when the
+        request is gone (erased), so there is nothing left to say about it."""
         chat_id = await self._group_id()
-        if delivery.request_id is None:
-            return []
-        card = await inbox_views.card(self.db, delivery.request_id)
+        card = await inbox_views.card(self.db, delivery.request_id or 0)
         if card is None:
+            return None
+        return chat_id, card, await inbox_views.settlement_names(self.db, self.staff_words.language)
+
+    async def alert(self, delivery: Delivery) -> Sent:
+        """An urgent request, or one nobody has taken: in the group, outside any topic."""
+        found = await self._request_in_group(delivery)
+        if found is None:
             return []
-        names = await inbox_views.settlement_names(self.db, self.staff_words.language)
-        if delivery.kind in (Kind.URGENT_ALERT, Kind.ESCALATION):
-            text = (
-                staff_texts.urgent_alert(
-                    self.staff_words, card, names, await inbox_views.on_duty(self.db)
-                )
-                if delivery.kind == Kind.URGENT_ALERT
-                else staff_texts.escalation(self.staff_words, card)
-            )
-            return await self._send_all(delivery, chat_id, self._texts(chat_id, text, {}))
+        chat_id, card, names = found
+        if delivery.kind == Kind.URGENT_ALERT:
+            on_duty = await inbox_views.on_duty(self.db)
+            text = staff_texts.urgent_alert(self.staff_words, card, names, on_duty)
+        else:
+            text = staff_texts.escalation(self.staff_words, card)
+        return await self._send_all(delivery, chat_id, self._texts(chat_id, text, {}))
+
+    async def about_request(self, delivery: Delivery) -> Sent:
+        """Something in the request's topic (or under its card): the card itself, what
+        completes it, a redraw of it, a line about an event, what the parent added. The topic
+        and card are opened first when they do not exist yet (or were deleted)."""
+        found = await self._request_in_group(delivery)
+        if found is None:
+            return []
+        chat_id, card, names = found
         sent: Sent = []
         if delivery.kind == Kind.REQUEST_CARD and card.card_message_id is None:
             await self._digest(chat_id, names)
@@ -401,7 +414,7 @@ class Deliverer:
         to = names.get(int(payload.get("to_id") or 0), "")
         return staff_texts.event_text(self.staff_words, event, name=actor, to=to)
 
-    async def _erase_in_group(self, delivery: Delivery) -> Sent:
+    async def erase_in_group(self, delivery: Delivery) -> Sent:
         """An erased request leaves the group: its topic with everything in it, then the bot's
         other messages about it (without topics the card and all it passed on; alerts posted
         outside the topic), then a line where the topic was. Each step can be repeated after a
@@ -447,41 +460,67 @@ class Deliverer:
 
     # ------------------------------------------------------------------ a parent's chat
 
-    async def _to_parent(self, delivery: Delivery) -> Sent:
-        if delivery.request_id is None:
-            return []
-        to = await inbox_views.addressee(self.db, delivery.request_id)
+    async def _addressee(self, delivery: Delivery) -> tuple[Addressee, Words] | None:
+        """Whom the entry is for, and words in their language as it is now; None when the
+        parent was forgotten meanwhile."""
+        to = await inbox_views.addressee(self.db, delivery.request_id or 0)
         if to is None or to.user_id != delivery.chat_id:
-            return []  # the parent was forgotten meanwhile
-        words = Words(self.i18n, to.language, self.zone)
-        chat_id = to.user_id
-        if delivery.kind == Kind.STAFF_REPLY:
-            message = await inbox_views.message_to_pass_on(
-                self.db, int(delivery.payload["message_id"])
-            )
-            if message is None or message.author != Author.STAFF:
-                return []
-            header = parent_texts.reply_header(words, to.reference)
-            footer = parent_texts.reply_hint(words)
-            methods = self._content(
-                chat_id, header, message.kind, message.text, message.file_id, {}, footer=footer
-            )
-            return await self._send_all(delivery, chat_id, methods)
-        if delivery.kind == Kind.STATUS_NOTICE:
-            text = parent_texts.status_notice(
-                words, to.reference, Status(delivery.payload["status"])
-            )
-            return [await self._send(chat_id, SendMessage(chat_id=chat_id, text=text))]
-        if delivery.kind == Kind.SATISFACTION_QUESTION:
-            text, markup = parent_texts.satisfaction_question(
-                words, to.reference, delivery.request_id
-            )
-            return [
-                await self._send(
-                    chat_id, SendMessage(chat_id=chat_id, text=text, reply_markup=markup)
-                )
-            ]
-        logger.error(
-            "Outbox entry %d has a kind a parent cannot get: %s", delivery.id, delivery.kind
+            return None
+        return to, Words(self.i18n, to.language, self.zone)
+
+    async def staff_reply(self, delivery: Delivery) -> Sent:
+        found = await self._addressee(delivery)
+        message = await inbox_views.message_to_pass_on(self.db, int(delivery.payload["message_id"]))
+        if found is None or message is None or message.author != Author.STAFF:
+            return []
+        to, words = found
+        header = parent_texts.reply_header(words, to.reference)
+        footer = parent_texts.reply_hint(words)
+        methods = self._content(
+            to.user_id, header, message.kind, message.text, message.file_id, {}, footer=footer
         )
-        return []
+        return await self._send_all(delivery, to.user_id, methods)
+
+    async def status_notice(self, delivery: Delivery) -> Sent:
+        found = await self._addressee(delivery)
+        if found is None:
+            return []
+        to, words = found
+        text = parent_texts.status_notice(words, to.reference, Status(delivery.payload["status"]))
+        return [await self._send(to.user_id, SendMessage(chat_id=to.user_id, text=text))]
+
+    async def satisfaction_question(self, delivery: Delivery) -> Sent:
+        found = await self._addressee(delivery)
+        if found is None:
+            return []
+        to, words = found
+        text, markup = parent_texts.satisfaction_question(
+            words, to.reference, delivery.request_id or 0
+        )
+        method = SendMessage(chat_id=to.user_id, text=text, reply_markup=markup)
+        return [await self._send(to.user_id, method)]
+
+
+Renderer = Callable[[Deliverer, Delivery], Awaitable[Sent]]
+
+# How each kind of outbox entry reaches Telegram. A kind declared in core without a renderer
+# here stops the worker at start-up (`check_renderers`), rather than being marked sent unsaid.
+RENDERERS: dict[Kind, Renderer] = {
+    Kind.REQUEST_CARD: Deliverer.about_request,
+    Kind.CARD_FOLLOW_UP: Deliverer.about_request,
+    Kind.CARD_REFRESH: Deliverer.about_request,
+    Kind.PARENT_MESSAGE: Deliverer.about_request,
+    Kind.STAFF_EVENT: Deliverer.about_request,
+    Kind.URGENT_ALERT: Deliverer.alert,
+    Kind.ESCALATION: Deliverer.alert,
+    Kind.GROUP_ERASURE: Deliverer.erase_in_group,
+    Kind.STAFF_REPLY: Deliverer.staff_reply,
+    Kind.STATUS_NOTICE: Deliverer.status_notice,
+    Kind.SATISFACTION_QUESTION: Deliverer.satisfaction_question,
+}
+
+
+def check_renderers() -> None:
+    missing = sorted(set(Kind) - RENDERERS.keys())
+    if missing:
+        raise RuntimeError(f"Outbox kinds without a renderer: {', '.join(missing)}")

@@ -38,9 +38,11 @@ from aiogram.exceptions import (
 
 from bot.outbox.bookkeeping import until_done
 from bot.outbox.delivery import AfterFollowUps, Deliverer, Sent, TopicGone, Unreachable
+from bot.outbox.failures import chat_is_gone, classify
 from bot.outbox.pacing import Pacer
 from core import outbox
 from core.outbox import LEASE, PROGRESS, Delivery
+from core.workhours import QuietHours
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -48,7 +50,6 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 MAX_BACKOFF = timedelta(minutes=5)
 UNREACHABLE_RETRY = timedelta(minutes=5)
-GIVE_UP_WORDS = ("blocked", "deactivated", "chat not found", "user is deleted")
 
 
 class OutboxSignal:
@@ -68,9 +69,18 @@ class OutboxSignal:
 
 class OutboxSender:
     def __init__(
-        self, db: Database, deliverer: Deliverer, pacer: Pacer, signal: OutboxSignal
+        self,
+        db: Database,
+        deliverer: Deliverer,
+        pacer: Pacer,
+        signal: OutboxSignal,
+        *,
+        quiet: QuietHours | None = None,
+        poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self.db = db
+        self.quiet = quiet
+        self.poll_seconds = poll_seconds
         self.deliverer = deliverer
         self.pacer = pacer
         self.signal = signal
@@ -114,7 +124,7 @@ class OutboxSender:
             for chat_id in chats:
                 self._ensure_lane(chat_id)
             self._list_held_back()
-            await self.signal.wait(POLL_SECONDS)
+            await self.signal.wait(self.poll_seconds)
 
     def _ensure_lane(self, chat_id: int) -> None:
         if chat_id in self._lanes:
@@ -142,7 +152,7 @@ class OutboxSender:
         """Sends this chat's entries until none is due; a database error only pauses it."""
         while not self._stopping:
             try:
-                delivery = await outbox.claim_head(self.db, chat_id)
+                delivery = await outbox.claim_head(self.db, chat_id, quiet=self.quiet)
             except Exception as error:
                 await asyncio.sleep(self.outage.failed(error))
                 continue
@@ -211,6 +221,7 @@ class OutboxSender:
 
     async def _refused(self, delivery: Delivery, error: Exception) -> None:
         text = str(error)
+        failure = classify(error)
         if delivery.chat_id == outbox.STAFF_CHAT:
             if isinstance(error, TelegramForbiddenError):
                 logger.error("The bot cannot post in the staff group (%s); entries wait", text)
@@ -218,11 +229,11 @@ class OutboxSender:
                 return
             logger.error("Telegram refused outbox entry %d for the group: %s", delivery.id, text)
             await self._say_refused(delivery, text)
-        elif any(word in text.lower() for word in GIVE_UP_WORDS):
+        elif chat_is_gone(failure):
             logger.info("Chat %s cannot receive entry %d: %s", delivery.chat_id, delivery.id, text)
         else:
             logger.error("Telegram refused outbox entry %d: %s", delivery.id, text)
-        await self._book(outbox.give_up, delivery, error=text)
+        await self._book(outbox.give_up, delivery, reason=failure)
 
     async def _say_refused(self, delivery: Delivery, text: str) -> None:
         try:
@@ -237,7 +248,7 @@ class OutboxSender:
             logger.warning(
                 "Outbox entry %d: %s; next try in %.0f s", delivery.id, error, delay.total_seconds()
             )
-        await self._book(outbox.retry_later, delivery, delay=delay, error=str(error))
+        await self._book(outbox.retry_later, delivery, delay=delay, reason=classify(error))
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -110,12 +110,15 @@ class OutboxRepository:
             )
         )
 
-    async def head(self, chat_id: int) -> OutboxEntry | None:
-        """The entry that must go next into this chat, due or not: nothing overtakes it."""
+    async def head(self, chat_id: int, now: datetime) -> OutboxEntry | None:
+        """The entry that must go next into this chat: the first (by priority, then age) of
+        those due and of those already tried, due again or not: nothing overtakes an entry
+        waiting for its retry. An entry due later, never tried, is not in line yet."""
         return await self.session.scalar(
             select(OutboxEntry)
             .where(OutboxEntry.chat_id == chat_id)
             .where(OutboxEntry.state.in_(UNFINISHED))
+            .where(or_(OutboxEntry.attempts > 0, OutboxEntry.not_before <= now))
             .order_by(OutboxEntry.priority, OutboxEntry.id)
             .limit(1)
         )
@@ -132,6 +135,14 @@ class OutboxRepository:
             )
         )
 
+    async def unfinished_kinds(self) -> list[str]:
+        """The kinds of the entries still to be sent."""
+        return list(
+            await self.session.scalars(
+                select(OutboxEntry.kind).where(OutboxEntry.state.in_(UNFINISHED)).distinct()
+            )
+        )
+
     async def count_lease_ran_out(self, now: datetime) -> int:
         """Entries a sender took and never finished before its lease ran out."""
         count = await self.session.scalar(
@@ -140,10 +151,13 @@ class OutboxRepository:
         return count or 0
 
     async def due_now(self, now: datetime, *, chat_id: int | None = None) -> int:
-        """Waiting retries (of one chat, or all) become due at once; wakes the sender."""
+        """Waiting retries (of one chat, or all) become due at once; wakes the sender. Entries
+        due later that were never tried (reminders, the morning after quiet hours) keep
+        their time."""
         statement = (
             update(OutboxEntry)
             .where(OutboxEntry.state == PENDING)
+            .where(OutboxEntry.attempts > 0)
             .where(OutboxEntry.not_before > now)
         )
         if chat_id is not None:
