@@ -1,8 +1,8 @@
-"""Assembling the bot: the dispatcher (no network), the Bot client, and the polling loop."""
+"""Assembling the Telegram front: the dispatcher (no network), the Bot client, the polling
+intake and the outbox sender. Which of them a process runs is decided in `koldo.roles`."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher, Router, methods, types
@@ -11,7 +11,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 from aiogram_dialog import DIALOG_EVENT_NAME, setup_dialogs
 
-from bot import gc_tuning, lazy_models, lean_models
+from bot import lazy_models, lean_models
 from bot.api_session import KoldoSession
 from bot.conversations import Conversations
 from bot.dialog_ids import install_unique_intent_ids
@@ -29,20 +29,16 @@ from bot.i18n import PoI18n, ProfileLocaleMiddleware, build_i18n
 from bot.intake import UpdateIntake
 from bot.message_manager import KoldoMessageManager
 from bot.middlewares import HiddenButtonDataMiddleware, ProfileMiddleware, Profiles
-from bot.outbox.delivery import Deliverer
+from bot.outbox.delivery import Deliverer, check_renderers
 from bot.outbox.pacing import Pacer
 from bot.outbox.sender import OutboxSender, OutboxSignal
-from bot.scheduler import build_scheduler
 from core.languages import SUPPORTED_LANGUAGES
 from core.reference import ReferenceCache
-from core.staff import ensure_admin
 from core.urgency import UrgencyKeywords
 from koldo.i18n import N_
 from koldo.settings import Settings
 from storage.database import Database
 from storage.journal import UpdateJournal
-
-logger = logging.getLogger(__name__)
 
 COMMANDS = {
     # Translators: Telegram's command menu: what /start does (opens the main menu).
@@ -172,8 +168,6 @@ def build_dispatcher(koldo: Koldo) -> Dispatcher:
     # Updates that aiogram-dialog makes itself (background managers) skip the update level.
     dp.observers[DIALOG_EVENT_NAME].outer_middleware(profile)
     dp.observers[DIALOG_EVENT_NAME].outer_middleware(locale)
-    dp.startup.register(_start_outbox)
-    dp.shutdown.register(_stop_outbox)
     dp["koldo"] = koldo
     return dp
 
@@ -202,15 +196,11 @@ def parents_router() -> Router:
     return parents
 
 
-async def _start_outbox(bot: Bot, dispatcher: Dispatcher, koldo: Koldo) -> None:
-    """The sender runs beside polling, in `koldo run` and in tests alike."""
+async def start_sender(koldo: Koldo, bot: Bot) -> OutboxSender:
+    """The outbox sender, as the worker runs it; refuses to start when a kind of message has
+    no renderer (it would otherwise never be said)."""
+    check_renderers()
     settings = koldo.settings
-    if settings.staff.admin_id is not None:
-        await ensure_admin(koldo.db, settings.staff.admin_id)
-    if settings.staff.chat_id is None:
-        logger.warning(
-            "KOLDO_STAFF__CHAT_ID is not set: requests are stored and wait for a staff group"
-        )
     pacer = Pacer(
         group_per_minute=settings.outbox.group_messages_per_minute,
         chat_per_second=settings.outbox.chat_messages_per_second,
@@ -225,15 +215,16 @@ async def _start_outbox(bot: Bot, dispatcher: Dispatcher, koldo: Koldo) -> None:
         zone=settings.locale.zone,
         digest_after=settings.outbox.digest_after,
     )
-    sender = OutboxSender(koldo.db, deliverer, pacer, koldo.signal)
-    dispatcher["outbox_sender"] = sender
+    sender = OutboxSender(
+        koldo.db,
+        deliverer,
+        pacer,
+        koldo.signal,
+        quiet=settings.outbox.quiet(settings.locale.zone),
+        poll_seconds=settings.outbox.poll_seconds,
+    )
     sender.start()
-
-
-async def _stop_outbox(dispatcher: Dispatcher) -> None:
-    sender: OutboxSender | None = dispatcher.workflow_data.pop("outbox_sender", None)
-    if sender is not None:
-        await sender.stop()
+    return sender
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -265,20 +256,3 @@ async def publish_profile(bot: Bot, i18n: PoI18n) -> None:
         await bot.set_my_short_description(
             i18n.gettext(SHORT_DESCRIPTION, locale=locale), language_code=language
         )
-
-
-async def run_polling(koldo: Koldo, bot: Bot) -> None:
-    """Serve until SIGINT/SIGTERM; the updates in hand are finished before returning."""
-    dp = build_dispatcher(koldo)
-    scheduler = build_scheduler(koldo.settings, koldo.db)
-    await bot.delete_webhook(drop_pending_updates=False)
-    await publish_profile(bot, koldo.i18n)
-    scheduler.start()
-    gc_tuning.settle_after_start_up()
-    try:
-        await build_intake(koldo, dp, bot, concurrent=True).serve(handle_signals=True)
-    finally:
-        scheduler.shutdown(wait=False)
-        await koldo.conversations.close()
-        await koldo.db.dispose()
-        logger.info("Koldo stopped")

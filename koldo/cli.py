@@ -26,10 +26,26 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser(
         "run",
-        help="migrate the database to the newest schema, then serve Telegram by long polling\n"
-        "against the configured Bot API server until SIGINT or SIGTERM",
+        help="a small deployment in one process: migrate the database to the newest schema,\n"
+        "then handle Telegram's updates by long polling and do the background work (the\n"
+        "outbox, scheduled jobs) until SIGINT or SIGTERM",
     )
-    commands.add_parser("migrate", help="bring the database to the newest schema and exit")
+    commands.add_parser(
+        "bot",
+        help="only handle Telegram's updates (one such process per bot token while polling);\n"
+        "the database must be migrated (koldo migrate) and a worker must run somewhere",
+    )
+    commands.add_parser(
+        "worker",
+        help="only do the background work: send the outbox and run the scheduled jobs; run\n"
+        "two or more, exactly one works at a time and another takes over within seconds\n"
+        "when it dies",
+    )
+    commands.add_parser(
+        "migrate",
+        help="bring the database to the newest schema and exit (a deploy step: koldo bot and\n"
+        "koldo worker do not migrate)",
+    )
     seed = commands.add_parser(
         "seed",
         help="load reference data (settlements, day centres, urgent numbers, programmes)\n"
@@ -62,17 +78,20 @@ async def _migrate_in_child() -> None:
         raise SettingsError("The database could not be migrated; see the error above.")
 
 
-async def _run(settings: Settings) -> None:
-    from bot.app import build_bot, build_koldo, run_polling
+async def _serve(settings: Settings, command: str) -> None:
+    from koldo.roles import Role, serve
 
     if settings.telegram.token is None:
         raise SettingsError(
             "Setting KOLDO_TELEGRAM__TOKEN is missing: put the bot token from @BotFather "
             "in the environment or in .env."
         )
-    await _migrate_in_child()
-    koldo = build_koldo(settings)
-    await run_polling(koldo, build_bot(settings))
+    if command == "run":
+        await _migrate_in_child()
+        roles = frozenset(Role)
+    else:
+        roles = frozenset({Role(command)})
+    await serve(settings, roles)
 
 
 async def _seed(settings: Settings, path: Path | None) -> None:
@@ -133,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = load_settings()
-        if args.command == "run":
-            asyncio.run(_run(settings))
+        if args.command in ("run", "bot", "worker"):
+            asyncio.run(_serve(settings, args.command))
         elif args.command == "migrate":
             from storage.migrate import upgrade_sync
 

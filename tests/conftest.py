@@ -39,6 +39,7 @@ STATE_TABLES = (
     "users",
     "fsm_records",
     "received_updates",
+    "worker_leases",
 )
 
 
@@ -105,15 +106,25 @@ async def _reset_postgres_state(url: str) -> None:
         await db.dispose()
 
 
+@pytest.fixture
+def sqlite_database_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A SQLite database of the test's own, migrated and seeded."""
+    path = tmp_path / "koldo.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_database_url(postgres_ready: str) -> str:
+    """The PostgreSQL test database, emptied of what earlier tests created."""
+    run_sync(_reset_postgres_state(postgres_ready))
+    return postgres_ready
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        path = tmp_path / "koldo.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite+aiosqlite:///{path}"
-    url = request.getfixturevalue("postgres_ready")
-    run_sync(_reset_postgres_state(url))
-    return url
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each test that takes it runs on both databases."""
+    return request.getfixturevalue(f"{request.param}_database_url")
 
 
 @pytest.fixture

@@ -18,9 +18,11 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import Koldo, build_bot, build_dispatcher, build_intake, build_koldo
+from bot.app import Koldo, build_bot, build_dispatcher, build_intake, build_koldo, start_sender
 from bot.intake import UpdateIntake
+from koldo.roles import prepare
 from koldo.settings import Settings
+from koldo.worker import Worker
 from tests.emulator import BotApiEmulator
 
 TEST_TOKEN = "123456:TEST-token-for-the-local-emulator"
@@ -36,8 +38,10 @@ def make_settings(
     """Settings for a test: nothing from the environment or a stray .env file.
 
     A simulated person acts far faster than anyone can, so flood control is set out of reach
-    unless a test passes `flood` (`flood={}`: the defaults)."""
+    unless a test passes `flood` (`flood={}`: the defaults). Quiet hours are off unless a test
+    sets them, so that a test does not depend on the hour it runs at."""
     overrides.setdefault("flood", {"updates": 100_000})
+    overrides["outbox"] = {"quiet_hours": "00:00-00:00", **overrides.get("outbox", {})}
     return Settings(
         _env_file=None,
         telegram={
@@ -58,6 +62,7 @@ class RunningBot:
     dispatcher: Dispatcher
     bot: Bot
     intake: UpdateIntake
+    worker: Worker
     task: asyncio.Task[None] = field(repr=False)
 
     @property
@@ -66,23 +71,29 @@ class RunningBot:
 
 
 async def start_bot(settings: Settings, *, concurrent: bool = False) -> RunningBot:
-    """Start polling. Tests handle updates one at a time (`concurrent=False`): the emulator
-    then knows an update is fully handled when the next getUpdates acknowledges it, which
-    makes every step deterministic; `koldo run` and the benchmark handle them as tasks."""
+    """Start polling and the worker, as `koldo run` does. Tests handle updates one at a time
+    (`concurrent=False`): the emulator then knows an update is fully handled when the next
+    getUpdates acknowledges it, which makes every step deterministic; `koldo run` and the
+    benchmark handle them as tasks."""
     koldo = build_koldo(settings)
+    await prepare(settings, koldo.db)
     dispatcher = build_dispatcher(koldo)
     bot = build_bot(settings)
+    worker = Worker(settings, koldo.db, lambda: start_sender(koldo, bot))
+    worker.start()
     started = asyncio.Event()
     dispatcher.startup.register(lambda: started.set())
     intake = build_intake(koldo, dispatcher, bot, concurrent=concurrent)
-    task = asyncio.create_task(intake.serve())
-    await asyncio.wait_for(started.wait(), 10)
-    return RunningBot(settings, koldo, dispatcher, bot, intake, task)
+    task = asyncio.create_task(intake.serve(close_bot_session=False))
+    await asyncio.wait_for(asyncio.gather(started.wait(), worker.active.wait()), 10)
+    return RunningBot(settings, koldo, dispatcher, bot, intake, worker, task)
 
 
 async def stop_bot(running: RunningBot) -> None:
     running.intake.stop()
     await asyncio.wait_for(running.task, 30)
+    await running.worker.stop()
+    await running.bot.session.close()
     await running.koldo.conversations.close()
     await running.koldo.db.dispose()
 
@@ -111,10 +122,16 @@ def _read(log: Path) -> str:
 
 
 async def start_koldo_process(
-    emulator: BotApiEmulator, database_url: str, *, log: Path | None = None, **env: str
+    emulator: BotApiEmulator,
+    database_url: str,
+    *,
+    command: str = "run",
+    log: Path | None = None,
+    **env: str,
 ) -> asyncio.subprocess.Process:
-    """`koldo run` in a process of its own, polling the emulator; `env` adds settings
-    (`KOLDO_STAFF__CHAT_ID="-100..."`), `log` keeps what it logs (else it is dropped)."""
+    """`koldo run` (or `koldo bot`, `koldo worker`) in a process of its own against the
+    emulator; `env` adds settings (`KOLDO_STAFF__CHAT_ID="-100..."`), `log` keeps what it logs
+    (else it is dropped). Returns once it polls (`run`, `bot`), or at once (`worker`)."""
     environment = {
         **os.environ,
         "KOLDO_TELEGRAM__TOKEN": TEST_TOKEN,
@@ -132,11 +149,13 @@ async def start_koldo_process(
     output = _log_file(log)
     try:
         process = await asyncio.create_subprocess_exec(
-            str(KOLDO), "run", env=environment, stdout=output, stderr=output
+            str(KOLDO), command, env=environment, stdout=output, stderr=output
         )
     finally:
         if output is not asyncio.subprocess.DEVNULL:
             output.close()
+    if command == "worker":
+        return process
     for _ in range(300):
         if (
             len(emulator.calls_of("getUpdates")) > polled
@@ -149,14 +168,14 @@ async def start_koldo_process(
     if process.returncode is None:
         process.kill()
     written = _read(log) if log else "(run with log= to see its log)"
-    raise AssertionError(f"koldo run did not start polling:\n{written}")
+    raise AssertionError(f"koldo {command} did not start polling:\n{written}")
 
 
 async def terminate(process: asyncio.subprocess.Process) -> None:
     """SIGTERM, and a clean exit within 20 s."""
     process.send_signal(signal.SIGTERM)
     code = await asyncio.wait_for(process.wait(), 20)
-    assert code == 0, f"koldo run exited with {code}"
+    assert code == 0, f"koldo exited with {code}"
 
 
 KOLDO = Path(sys.executable).with_name("koldo")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -90,8 +91,31 @@ def test_migrate_and_seed_on_the_default_database(clean_env, tmp_path, capsys):
 
 def test_help_explains_each_command():
     result = subprocess.run([str(KOLDO), "--help"], capture_output=True, text=True, check=True)
-    for word in ("run", "migrate", "seed", "long polling", "SIGTERM", "reference data"):
+    for word in ("run", "bot", "worker", "migrate", "seed", "long polling", "SIGTERM"):
         assert word in result.stdout
+
+
+@pytest.mark.parametrize("role", ["bot", "worker"])
+def test_a_bot_or_worker_does_not_migrate_and_says_so(clean_env, capsys, role):
+    clean_env.setenv("KOLDO_TELEGRAM__TOKEN", "123:abcdefghijklmnopqrstuvwxyz")
+    assert main([role]) == 2
+    assert "run `koldo migrate` first" in capsys.readouterr().err
+
+
+def test_a_worker_does_not_start_over_messages_it_cannot_send(clean_env, capsys):
+    clean_env.setenv("KOLDO_TELEGRAM__TOKEN", "123:abcdefghijklmnopqrstuvwxyz")
+    clean_env.setenv("KOLDO_TELEGRAM__API_BASE_URL", "http://127.0.0.1:9/")
+    assert main(["migrate"]) == 0
+    database = sqlite3.connect("koldo.sqlite3")
+    with database:
+        database.execute(
+            "INSERT INTO outbox (chat_id, priority, kind, payload, state, attempts, not_before,"
+            " created_at) VALUES (1, 1, 'booking_reminder', '{}', 'pending', 0,"
+            " '2026-12-03 10:00:00', '2026-12-03 10:00:00')"
+        )
+    database.close()
+    assert main(["worker"]) == 2
+    assert "kinds this version cannot send: booking_reminder" in capsys.readouterr().err
 
 
 def test_settings_object_is_not_built_at_import_time():
