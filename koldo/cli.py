@@ -41,10 +41,15 @@ def _parser() -> argparse.ArgumentParser:
         "two or more, exactly one works at a time and another takes over within seconds\n"
         "when it dies",
     )
-    commands.add_parser(
+    migrate = commands.add_parser(
         "migrate",
         help="bring the database to the newest schema and exit (a deploy step: koldo bot and\n"
         "koldo worker do not migrate)",
+    )
+    migrate.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit with 3 when the database is not at the newest schema",
     )
     seed = commands.add_parser(
         "seed",
@@ -71,11 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _migrate_in_child() -> None:
-    """Migrate in a short-lived child process: Alembic's memory then never stays in the bot."""
-    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "koldo.cli", "migrate")
-    if await child.wait() != 0:
-        raise SettingsError("The database could not be migrated; see the error above.")
+NOT_CURRENT = 3  # `koldo migrate --check`: the database is behind
+
+
+async def _migrate_in_child(*arguments: str) -> int:
+    """`koldo migrate` in a short-lived child process: Alembic's memory then never stays in a
+    long-running one. Returns the child's exit code."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "koldo.cli", "migrate", *arguments
+    )
+    return await child.wait()
 
 
 async def _serve(settings: Settings, command: str) -> None:
@@ -87,9 +97,14 @@ async def _serve(settings: Settings, command: str) -> None:
             "in the environment or in .env."
         )
     if command == "run":
-        await _migrate_in_child()
+        if await _migrate_in_child() != 0:
+            raise SettingsError("The database could not be migrated; see the error above.")
         roles = frozenset(Role)
     else:
+        if await _migrate_in_child("--check") != 0:
+            raise SettingsError(
+                "The database is not at the newest schema: run `koldo migrate` first."
+            )
         roles = frozenset({Role(command)})
     await serve(settings, roles)
 
@@ -154,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if args.command in ("run", "bot", "worker"):
             asyncio.run(_serve(settings, args.command))
+        elif args.command == "migrate" and args.check:
+            from storage.migrate import is_current
+
+            return 0 if asyncio.run(is_current(settings.database.url)) else NOT_CURRENT
         elif args.command == "migrate":
             from storage.migrate import upgrade_sync
 

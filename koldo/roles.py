@@ -5,8 +5,8 @@
   (`koldo.worker`), so any number may run and exactly one works;
 - `koldo run` is both in one process, for a small deployment.
 
-The database must already be at the newest schema for `bot` and `worker` (`koldo migrate` is a
-deploy step of its own); `koldo run` migrates first. The Telegram front is imported only here,
+The database must already be at the newest schema (`koldo.cli` checks, or migrates for `koldo
+run`, in a child process). The Telegram front is imported only here,
 when a role starts, so that importing `koldo` never imports aiogram.
 """
 
@@ -23,7 +23,6 @@ from core.staff import ensure_admin
 from koldo.settings import Settings, SettingsError
 from koldo.worker import Worker
 from storage.database import Database
-from storage.migrate import is_current
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +44,6 @@ async def serve(settings: Settings, roles: frozenset[Role]) -> None:
         start_sender,
     )
 
-    if not await is_current(settings.database.url):
-        raise SettingsError("The database is not at the newest schema: run `koldo migrate` first.")
     koldo = build_koldo(settings)
     bot = build_bot(settings)
     worker: Worker | None = None

@@ -156,7 +156,7 @@ async def start_koldo_process(
             output.close()
     if command == "worker":
         return process
-    for _ in range(300):
+    for _ in range(600):  # 30 s: a loaded CI machine starts slowly
         if (
             len(emulator.calls_of("getUpdates")) > polled
             and len(emulator.calls_of("setMyCommands")) > published
