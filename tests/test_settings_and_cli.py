@@ -122,3 +122,19 @@ def test_settings_object_is_not_built_at_import_time():
     import bot.app
 
     assert not any(isinstance(value, Settings) for value in vars(bot.app).values())
+
+
+def test_the_composition_root_and_core_do_not_import_the_telegram_front():
+    """A second front (the staff web inbox) and the worker build on `koldo` and `core` alone."""
+    modules = [
+        "koldo", "koldo.settings", "koldo.cli", "koldo.roles", "koldo.worker", "koldo.scheduler",
+        "koldo.labels", "koldo.catalogs", "koldo.i18n", "core", "core.outbox", "core.inbox",
+        "core.inbox_views", "core.requests", "core.erasure", "core.escalation",
+    ]  # fmt: skip
+    check = (
+        f"import sys, {', '.join(modules)}\n"
+        "front = {'aiogram', 'aiogram_dialog', 'bot'}\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in front)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True)
