@@ -87,7 +87,6 @@ class Step(StrEnum):
 _OPEN = tuple(status for status in Status if status in OPEN_STATUSES)
 
 REQUEST_STATUSES = Transitions(
-    Status,
     initial=Status.NEW,
     moves=(
         # A second colleague taking a request in progress takes it over (a step in the history).

@@ -40,13 +40,11 @@ class Transitions(Generic[S]):
 
     def __init__(
         self,
-        states: type[S],
         *,
         initial: S,
         moves: Iterable[Move[S]],
         refusals: Mapping[str | tuple[str, S], str],
     ) -> None:
-        self.states = states
         self.initial = initial
         self._moves: dict[tuple[str, S], S | None] = {}
         for move in moves:

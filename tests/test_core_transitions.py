@@ -172,14 +172,12 @@ class Light(StrEnum):
 def test_a_table_declared_wrong_fails_at_once():
     go = Move("go", (Light.RED,), Light.GREEN)
     with pytest.raises(ValueError, match="declared twice"):
-        Transitions(Light, initial=Light.RED, moves=(go, go), refusals={"go": "no"})
+        Transitions(initial=Light.RED, moves=(go, go), refusals={"go": "no"})
     with pytest.raises(ValueError, match="No refusal code for go"):
-        Transitions(Light, initial=Light.RED, moves=(go,), refusals={})
+        Transitions(initial=Light.RED, moves=(go,), refusals={})
     with pytest.raises(ValueError, match="yet has a refusal"):
-        Transitions(
-            Light, initial=Light.RED, moves=(go,), refusals={"go": "no", ("go", Light.RED): "x"}
-        )
-    lights = Transitions(Light, initial=Light.RED, moves=(go,), refusals={"go": "already"})
+        Transitions(initial=Light.RED, moves=(go,), refusals={"go": "no", ("go", Light.RED): "x"})
+    lights = Transitions(initial=Light.RED, moves=(go,), refusals={"go": "already"})
     with pytest.raises(InvalidTransition, match="already"):
         lights.check(Light.GREEN, "go")
     with pytest.raises(ValueError, match="Unknown action"):
