@@ -94,7 +94,8 @@ async def on_staff_problem(event: ErrorEvent, settings: Settings) -> None:
 
 async def on_parent_problem(event: ErrorEvent) -> None:
     """A domain error in a parent's chat outside the dialogs (a reply to a message about a
-    request, a rating button): said in their language, in a pop-up over a button."""
+    request, a rating button): said in their language, in a pop-up over the button pressed or
+    in a message after the one they sent."""
     error = event.exception
     await _tell(event.update, problem_text(error.code, error.params), alert=True)
 
