@@ -25,7 +25,14 @@ from enum import StrEnum
 
 from core.clock import utcnow
 from core.outbox import Kind, to_staff
-from core.requests import OPEN_STATUSES, Author, Status, change_status, format_reference
+from core.requests import (
+    REQUEST_STATUSES,
+    Author,
+    Status,
+    Step,
+    change_status,
+    format_reference,
+)
 from storage.database import Database
 from storage.models import Request
 from storage.repositories import Repositories
@@ -63,8 +70,8 @@ async def forget_user(db: Database, user_id: int, *, key: bytes) -> ErasureRepor
     async with db.transaction() as repos:
         requests = await repos.requests.all_of_user(user_id)
         for request in requests:
-            if request.status in OPEN_STATUSES:
-                await change_status(repos, request, Status.WITHDRAWN, actor_id=None, at=now)
+            if REQUEST_STATUSES.allows(Status(request.status), Step.WITHDRAW):
+                await change_status(repos, request, Step.WITHDRAW, actor_id=None, at=now)
                 request.closed_at = now
         await _erase(repos, requests, Reason.PARENT, now)
         await repos.outbox.forget_chat(user_id)
