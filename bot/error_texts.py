@@ -87,8 +87,7 @@ ERROR_TEXTS: dict[str, Said] = {
     # the front's own: what was sent cannot be used on this screen
     "not_text": Said(
         parents=N_(
-            "Please answer with a text message. Stickers, locations and files cannot be used "
-            "here."
+            "Please answer with a text message. Stickers, locations and files cannot be used here."
         )
     ),
     "not_supported": Said(

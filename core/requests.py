@@ -539,9 +539,10 @@ async def add_parent_message(
                 raise ConsentRequired()
             outcome = Added.FOLLOW_UP
             request = await _follow_up(repos, request, now)
-        elif await change_status(
-            repos, request, Step.PARENT_MESSAGE, actor_id=user_id, at=now
-        ) == Status.REOPENED:
+        elif (
+            await change_status(repos, request, Step.PARENT_MESSAGE, actor_id=user_id, at=now)
+            == Status.REOPENED
+        ):
             outcome = Added.REOPENED
             _reopened(repos, request, user_id, now)
         message = await record_message(

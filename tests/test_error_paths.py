@@ -64,9 +64,7 @@ async def test_staff_hear_why_a_step_is_refused_and_nothing_changes(inbox, emula
     # A closed request refuses every step as closed (waiting for the parent too).
     for action in ("resolve", "take", "wait", "reassign"):
         if action == "reassign":
-            await admin.press_data(
-                f"card:to:{request.id}:{ADMIN}", message_id=card.message_id
-            )
+            await admin.press_data(f"card:to:{request.id}:{ADMIN}", message_id=card.message_id)
             alert = admin.alerts()[-1]
             closed = (alert.text, alert.show_alert)
         else:

@@ -91,9 +91,7 @@ async def on_card_button(
     await callback.answer(words.say(DONE[action]))
 
 
-async def _keyboard(
-    db: Database, words: Words, action: str, staff_id: int, request_id: int
-) -> Any:
+async def _keyboard(db: Database, words: Words, action: str, staff_id: int, request_id: int) -> Any:
     if action == "reassign":
         return staff_texts.reassign_keyboard(
             words, request_id, await colleagues(db, staff_id=staff_id)
@@ -169,9 +167,7 @@ async def on_find(
 
 
 async def on_stats(message: Message, db: Database, settings: Settings) -> None:
-    figures = await inbox_views.stats(
-        db, staff_id=message.from_user.id, zone=settings.locale.zone
-    )
+    figures = await inbox_views.stats(db, staff_id=message.from_user.id, zone=settings.locale.zone)
     words = _words(settings)
     median = (
         format_timedelta(figures.median_first_answer, threshold=1.5, locale=words.language)
