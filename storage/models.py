@@ -331,7 +331,7 @@ class DayCentre(Base):
     # When the centre is open (local time; `hours` above is the same said in words) and how
     # many days ahead a visit may be booked.
     open_days: Mapped[list[str]] = mapped_column(
-        JSON, server_default=text("'[\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]'")
+        JSON, server_default=text('\'["mon", "tue", "wed", "thu", "fri"]\'')
     )
     opens: Mapped[time] = mapped_column(Time, server_default=text("'09:00:00'"))
     closes: Mapped[time] = mapped_column(Time, server_default=text("'18:00:00'"))
@@ -344,9 +344,7 @@ class CentreClosure(Base):
 
     __tablename__ = "centre_closures"
 
-    centre_code: Mapped[str] = mapped_column(
-        ForeignKey("day_centres.code"), primary_key=True
-    )
+    centre_code: Mapped[str] = mapped_column(ForeignKey("day_centres.code"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     reason: Mapped[dict[str, str]] = mapped_column(JSON)
     confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -359,9 +357,7 @@ class Service(Base):
 
     __tablename__ = "services"
 
-    centre_code: Mapped[str] = mapped_column(
-        ForeignKey("day_centres.code"), primary_key=True
-    )
+    centre_code: Mapped[str] = mapped_column(ForeignKey("day_centres.code"), primary_key=True)
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     sort: Mapped[int] = mapped_column(Integer)
     name: Mapped[dict[str, str]] = mapped_column(JSON)
@@ -438,9 +434,7 @@ class WaitingEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("booking_slots.id"))
-    user_id: Mapped[int] = mapped_column(
-        TelegramId, ForeignKey("users.id", ondelete="CASCADE")
-    )
+    user_id: Mapped[int] = mapped_column(TelegramId, ForeignKey("users.id", ondelete="CASCADE"))
     places: Mapped[int] = mapped_column(Integer)
     ages: Mapped[list[int]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(12))

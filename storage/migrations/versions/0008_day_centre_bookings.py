@@ -26,7 +26,7 @@ def upgrade() -> None:
             sa.Column(
                 "open_days",
                 sa.JSON(),
-                server_default=sa.text("'[\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]'"),
+                server_default=sa.text('\'["mon", "tue", "wed", "thu", "fri"]\''),
                 nullable=False,
             )
         )
@@ -37,9 +37,7 @@ def upgrade() -> None:
             sa.Column("closes", sa.Time(), server_default=sa.text("'18:00:00'"), nullable=False)
         )
         batch_op.add_column(
-            sa.Column(
-                "book_days_ahead", sa.Integer(), server_default=sa.text("14"), nullable=False
-            )
+            sa.Column("book_days_ahead", sa.Integer(), server_default=sa.text("14"), nullable=False)
         )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("booking_id", sa.Integer(), nullable=True))
