@@ -224,8 +224,8 @@ async def check_parent(
     besides: int | None = None,
 ) -> None:
     """At most `max_upcoming` upcoming bookings, none at an overlapping time (`besides` the
-    booking being moved). Waits for the parent's other booking changes first."""
-    await repos.bookings.lock_parent(user_id)
+    booking being moved). The caller holds the parent's lock (`repos.bookings.lock_parent`),
+    so that two of their presses at once cannot both pass."""
     if await repos.bookings.count_upcoming(user_id, now, besides=besides) >= rules.max_upcoming:
         raise BookingRefused("too_many_bookings", most=rules.max_upcoming)
     other = await repos.bookings.overlapping(user_id, starts_at, ends_at, besides=besides)

@@ -108,7 +108,7 @@ async def bookable_days(
     return days
 
 
-async def daytimes_of(
+async def day_times(
     db: Database, *, centre_code: str, service_code: str, day: date, rules: BookingRules
 ) -> list[SlotTime]:
     """The times still ahead on `day`, full ones included (with no places left)."""
@@ -163,12 +163,15 @@ async def _book(
 ) -> BookingInfo:
     now = utcnow()
     async with db.transaction() as repos:
+        if not await has_current_consent(repos, user_id):
+            raise ConsentRequired()
+        # From here the parent's other presses wait until this one is committed; then the
+        # same press finds the booking it made.
+        await repos.bookings.lock_parent(user_id)
         if key:
             made = await repos.bookings.made_by(key)
             if made is not None and made.user_id == user_id:
                 return booking_info(made)
-        if not await has_current_consent(repos, user_id):
-            raise ConsentRequired()
         offering = await load_offering(repos, centre_code, service_code)
         places = check_children(offering.service, ages)
         ends_at = check_time(offering, starts_at, now, rules)
@@ -263,6 +266,7 @@ async def move(
         offering = await load_offering(repos, booking.centre_code, booking.service_code)
         places = check_children(offering.service, booking.ages)
         ends_at = check_time(offering, starts_at, now, rules)
+        await repos.bookings.lock_parent(user_id)
         await check_parent(repos, user_id, starts_at, ends_at, now, rules, besides=booking.id)
         new_slot = await repos.bookings.slot_id(
             booking.centre_code, booking.service_code, starts_at

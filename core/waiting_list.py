@@ -222,6 +222,7 @@ async def accept_offer(
         starts_at = as_utc(slot.starts_at)
         offering = await load_offering(repos, slot.centre_code, slot.service_code, withdrawn=True)
         ends_at = starts_at + offering.service.length
+        await repos.bookings.lock_parent(user_id)
         await check_parent(repos, user_id, starts_at, ends_at, now, rules)
         booking = await repos.bookings.add(
             Booking(

@@ -77,14 +77,14 @@ class ReferenceRepository:
 
         Returns (inserted or changed, deactivated). Rows are never deleted: old requests
         still point at a settlement's code, bookings at a service."""
-        key = [column.key for column in model.__mapper__.primary_key]
+        primary = [column.key for column in model.__mapper__.primary_key]
         existing = {
-            tuple(getattr(row, name) for name in key): row
+            tuple(getattr(row, name) for name in primary): row
             for row in await self.session.scalars(select(model))
         }
         changed = 0
         for values in rows:
-            row = existing.pop(tuple(values[name] for name in key), None)
+            row = existing.pop(tuple(values[name] for name in primary), None)
             if row is None:
                 self.session.add(model(active=True, **values))
                 changed += 1
