@@ -445,3 +445,66 @@ async def test_a_change_of_the_data_keeps_bookings_and_reports_what_overflows(db
     # Seeding the same file again changes nothing and still reports them.
     again = await reference.seed(db, tmp_path / "reference.toml")
     assert sum(again.changed.values()) == 0 and again.overflows == report.overflows
+
+
+def broken_reference(tmp_path: Path, old: str, new: str) -> Path:
+    text = DataSettings().reference_file.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "reference.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "field"),
+    [
+        ("opens = 09:00:00", 'opens = "9am"', "day_centres[0]", "opens (a local time"),
+        ('open_days = ["mon"', 'open_days = ["monday"', "day_centres[0]", "open_days (a list"),
+        ("closes = 18:00:00", "closes = 08:00:00", "day_centres[0]", "closes (must be after"),
+        ("book_days_ahead = 14", "book_days_ahead = 0", "day_centres[0]", "book_days_ahead ("),
+        ('centre = "osh-bazaar"', 'centre = "osh"', "services[0]", "centre (not the code"),
+        (
+            'days = ["tue", "thu"]',
+            'days = ["tue", "sat"]',
+            "services[1]",
+            "days (the centre is not open on sat)",
+        ),
+        ("starts = 12:00:00", "starts = 08:00:00", "services[0]", "starts/ends (outside"),
+        ("slot_minutes = 90", "slot_minutes = 200", "services[4]", "ends (not even one slot"),
+        ("places = 20", "places = 0", "services[0]", "places (a whole number"),
+        ('counted_in = "children"', 'counted_in = "kids"', "services[0]", "counted_in ("),
+        ("ages = [6, 16]", "ages = [16, 6]", "services[0]", "ages ("),
+        ("adult_required = false", 'adult_required = "no"', "services[0]", "adult_required ("),
+        ('code = "doctor"', 'code = "hot-meal"', "services[1]", "code (twice"),
+        ("date = 2027-01-01", 'date = "1 Jan"', "closures[0]", "date (a date"),
+        ("date = 2027-01-07", "date = 2027-01-01", "closures[1]", "date (closed twice"),
+        ("confirmed = false\nreason", 'confirmed = "no"\nreason', "closures[4]", "confirmed ("),
+    ],
+)
+def test_a_broken_booking_reference_says_where_and_what(tmp_path, old, new, where, field):
+    with pytest.raises(InvalidInput) as error:
+        reference.load_reference_file(broken_reference(tmp_path, old, new))
+    assert error.value.params["where"] == where
+    assert error.value.params["field"].startswith(field)
+
+
+def test_a_closure_names_only_known_centres(tmp_path):
+    path = broken_reference(
+        tmp_path, "date = 2027-01-01\n", 'date = 2027-01-01\ncentres = ["nowhere"]\n'
+    )
+    with pytest.raises(InvalidInput) as error:
+        reference.load_reference_file(path)
+    assert error.value.params == {
+        "where": "closures[0]",
+        "field": "centres (codes of the day centres above)",
+    }
+
+
+async def test_the_seeded_services_and_holidays(db):
+    async with db.transaction() as repos:
+        services = await repos.reference.services(OSH)
+        closures = await repos.reference.closures("dordoi-bazaar")
+    assert [s.code for s in services] == [MEAL, DOCTOR, "psychologist", LAWYER, "catch-up-classes"]
+    assert all(set(s.name) == set(s.description) == {"ru", "ky", "en"} for s in services)
+    days = {c.day: c.confirmed for c in closures}
+    assert len(days) == 14 and days[date(2027, 3, 21)] and not days[date(2027, 5, 16)]
