@@ -41,6 +41,7 @@ from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
 from core.errors import AccessDenied, BookingRefused, ConsentRequired, InvalidTransition, NotFound
 from core.outbox import DROPPED
+from core.waiting_list import forget_parent as leave_every_line
 from core.waiting_list import offer_freed_places
 from storage.database import AlreadyStored, Database
 from storage.models import Booking
@@ -306,6 +307,22 @@ async def my_bookings(db: Database, user_id: int) -> MyBookings:
 async def get_my_booking(db: Database, *, user_id: int, booking_id: int) -> BookingInfo:
     async with _own_booking(db, user_id, booking_id) as (_, booking):
         return booking_info(booking)
+
+
+async def forget_parent(repos: Repositories, user_id: int, now: datetime) -> None:
+    """Erasing a parent: their upcoming visits are cancelled and their places given back
+    (nobody could be reminded or told any more), they leave every waiting line, and the
+    children's ages go from all their bookings; where and when they booked, and how many
+    children came, stay for CPC's counts. The waiting lists are offered the places on the
+    next run of core.waiting_list.tend_waiting_lists."""
+    for booking in await repos.bookings.all_of_user(user_id):
+        if booking.status == BookingStatus.BOOKED and as_utc(booking.starts_at) > now:
+            booking.status, booking.changed_at = BookingStatus.CANCELLED.value, now
+            await repos.bookings.release(booking.slot_id, booking.places)
+            await _drop_messages(repos, booking)
+            audit_booking(repos, "booking.cancelled", booking, actor_id=None, at=now, erased=True)
+        booking.ages = []
+    await leave_every_line(repos, user_id, now)
 
 
 # --- what a change of the reference data left behind ---------------------------------------------

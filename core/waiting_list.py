@@ -271,20 +271,31 @@ async def leave(db: Database, *, user_id: int, entry_id: int, rules: BookingRule
         return await offer_freed_places(repos, slot.id, now, rules)
 
 
-async def end_offers(db: Database, rules: BookingRules) -> list[Offer]:
-    """Offers not taken in time end, and their places go to the next in line: for the
-    worker to run every minute or so."""
+async def tend_waiting_lists(db: Database, rules: BookingRules) -> list[Offer]:
+    """For the worker, every minute or so: offers not taken in time end, and whatever is free
+    at a time someone waits for is offered (places an offer gave back, and places freed
+    without an offer at once: a parent erased, more places in the reference data)."""
     now = utcnow()
     async with db.transaction() as repos:
-        slots: list[int] = []
         for entry in await repos.bookings.offers_ended_by(now):
             if await repos.bookings.move_waiting(
                 entry.id, from_states=(WaitingState.OFFERED,), to_state=WaitingState.EXPIRED
             ):
                 await repos.bookings.release_held(entry.slot_id, entry.places)
                 _audit(repos, "waiting.offer_ended", entry, None, now)
-                slots.append(entry.slot_id)
         offers = []
-        for slot_id in dict.fromkeys(slots):
+        for slot_id in await repos.bookings.slots_with_waiting(now):
             offers += await offer_freed_places(repos, slot_id, now, rules)
         return offers
+
+
+async def forget_parent(repos: Repositories, user_id: int, now: datetime) -> None:
+    """A parent being erased leaves every line; places held for them are given back (the
+    next run of `tend_waiting_lists` offers them)."""
+    for entry in await repos.bookings.in_line(user_id):
+        await repos.bookings.move_waiting(
+            entry.id, from_states=STILL_IN_LINE, to_state=WaitingState.LEFT
+        )
+        if entry.state == WaitingState.OFFERED:
+            await repos.bookings.release_held(entry.slot_id, entry.places)
+        _audit(repos, "waiting.left", entry, None, now)

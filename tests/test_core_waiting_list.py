@@ -7,11 +7,14 @@ from datetime import timedelta
 
 import pytest
 
+from core import reference
 from core.bookings import book, cancel, move
 from core.clock import freeze
+from core.erasure import forget_user
 from core.errors import AccessDenied, BookingRefused
-from core.waiting_list import WaitingState, accept_offer, end_offers, join, leave
-from storage.models import AuditEntry, BookingSlot, WaitingEntry
+from core.waiting_list import WaitingState, accept_offer, join, leave, tend_waiting_lists
+from koldo.settings import DataSettings
+from storage.models import AuditEntry, Booking, BookingSlot, WaitingEntry
 from tests.e2e import rows
 from tests.test_core_bookings import (
     MONDAY,
@@ -95,13 +98,13 @@ async def test_an_offer_not_taken_in_time_goes_to_the_next(db):
     second = await wait_lawyer(db, THIRD)
     await cancel(db, user_id=PARENT, booking_id=booking.id, rules=RULES)
     freeze(at(MONDAY, 8, 29))
-    assert await end_offers(db, RULES) == []  # not yet
+    assert await tend_waiting_lists(db, RULES) == []  # not yet
     freeze(at(MONDAY, 8, 31))
     with pytest.raises(BookingRefused, match="offer_ended"):
         await accept_offer(db, user_id=OTHER, entry_id=first.entry_id, rules=RULES)
-    [offer] = await end_offers(db, RULES)
+    [offer] = await tend_waiting_lists(db, RULES)
     assert (offer.user_id, offer.until) == (THIRD, at(MONDAY, 9, 1))
-    assert await end_offers(db, RULES) == []  # run again: nothing more
+    assert await tend_waiting_lists(db, RULES) == []  # run again: nothing more
     with pytest.raises(BookingRefused, match="offer_ended"):
         await accept_offer(db, user_id=OTHER, entry_id=first.entry_id, rules=RULES)
     await accept_offer(db, user_id=THIRD, entry_id=second.entry_id, rules=RULES)
@@ -178,3 +181,39 @@ async def test_another_familys_place_in_line_is_not_yours(db):
     refusals = await rows(db, AuditEntry, AuditEntry.action == "waiting.access_denied")
     assert [(e.actor_id, e.object_id) for e in refusals] == [(THIRD, str(first.entry_id))] * 2
     assert {e.state for e in await rows(db, WaitingEntry)} == {"offered"}
+
+
+async def test_an_erased_parent_gives_back_places_and_the_waiting_list_gets_them(db):
+    await consenting(db, PARENT, OTHER, THIRD, FOURTH)
+    meal = await book(db, user_id=PARENT, centre_code=OSH, service_code="hot-meal",
+                      starts_at=at(day(1), 12), ages=[7, 9], rules=RULES)  # fmt: skip
+    lawyer = await book_lawyer(db, PARENT)
+    await wait_lawyer(db, OTHER)
+    later = await book_lawyer(db, THIRD, at(day(1), 15))
+    await wait_lawyer(db, FOURTH, at(day(1), 15))
+    await cancel(db, user_id=THIRD, booking_id=later.id, rules=RULES)  # offered to FOURTH
+    freeze(at(day(1), 12, 10))  # the meal has begun, the lawyer is still ahead
+    await forget_user(db, PARENT, key=b"a key")
+    await forget_user(db, FOURTH, key=b"a key")
+    bookings = {b.id: (b.user_id, b.status, b.children, b.ages) for b in await rows(db, Booking)}
+    assert bookings[meal.id] == (None, "booked", 2, [])  # it happened: counted, not told whose
+    assert bookings[lawyer.id] == (None, "cancelled", 0, [])
+    assert await slot_counts(db) == {("hot-meal", 2, 0), (LAWYER, 0, 0)}
+    assert [e.user_id for e in await rows(db, WaitingEntry)] == [OTHER]
+    [offer] = await tend_waiting_lists(db, RULES)
+    assert (offer.user_id, offer.starts_at) == (OTHER, WHEN)
+    assert await tend_waiting_lists(db, RULES) == []
+
+
+async def test_more_places_in_the_reference_data_go_to_the_waiting_list(db, tmp_path):
+    await consenting(db, PARENT, OTHER, THIRD)
+    await book_lawyer(db, PARENT)
+    await wait_lawyer(db, OTHER)
+    await wait_lawyer(db, THIRD)
+    text = DataSettings().reference_file.read_text(encoding="utf-8")
+    start = text.index('centre = "osh-bazaar"\ncode = "lawyer"')
+    path = tmp_path / "reference.toml"
+    path.write_text(text[:start] + text[start:].replace("places = 1 ", "places = 2 ", 1))
+    await reference.seed(db, path)
+    offers = await tend_waiting_lists(db, RULES)
+    assert [o.user_id for o in offers] == [OTHER]

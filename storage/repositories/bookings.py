@@ -127,6 +127,9 @@ class BookingRepository:
             )
         )
 
+    async def all_of_user(self, user_id: int) -> list[Booking]:
+        return list(await self.session.scalars(select(Booking).where(Booking.user_id == user_id)))
+
     async def count_upcoming(self, user_id: int, now: datetime, *, besides: int | None) -> int:
         statement = (
             select(func.count())
@@ -222,6 +225,29 @@ class BookingRepository:
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
+
+    async def in_line(self, user_id: int) -> list[WaitingEntry]:
+        """The parent's places in waiting lines, offered or not."""
+        return list(
+            await self.session.scalars(
+                select(WaitingEntry)
+                .where(WaitingEntry.user_id == user_id)
+                .where(WaitingEntry.state.in_((WAITING, OFFERED)))
+            )
+        )
+
+    async def slots_with_waiting(self, moment: datetime) -> list[int]:
+        """Slots after `moment` that someone waits for (not yet offered a place)."""
+        return list(
+            await self.session.scalars(
+                select(BookingSlot.id)
+                .join(WaitingEntry, WaitingEntry.slot_id == BookingSlot.id)
+                .where(WaitingEntry.state == WAITING)
+                .where(BookingSlot.starts_at > moment)
+                .distinct()
+                .order_by(BookingSlot.id)
+            )
+        )
 
     async def offers_ended_by(self, moment: datetime) -> list[WaitingEntry]:
         return list(
