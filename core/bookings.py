@@ -204,10 +204,12 @@ async def _book(
 async def _own_booking(
     db: Database, user_id: int, booking_id: int
 ) -> AsyncIterator[tuple[Repositories, Booking]]:
-    """A transaction over the parent's own booking; another family's (a forged button) is
-    refused as not_yours and the attempt kept in the audit log."""
+    """A transaction over the parent's own booking, their other booking changes waiting until
+    it ends; another family's (a forged button) is refused as not_yours and the attempt kept
+    in the audit log."""
     try:
         async with db.transaction() as repos:
+            await repos.bookings.lock_parent(user_id)
             booking = await repos.bookings.get(booking_id)
             if booking is None:
                 raise NotFound("booking")
@@ -267,7 +269,6 @@ async def move(
         offering = await load_offering(repos, booking.centre_code, booking.service_code)
         places = check_children(offering.service, booking.ages)
         ends_at = check_time(offering, starts_at, now, rules)
-        await repos.bookings.lock_parent(user_id)
         await check_parent(repos, user_id, starts_at, ends_at, now, rules, besides=booking.id)
         new_slot = await repos.bookings.slot_id(
             booking.centre_code, booking.service_code, starts_at

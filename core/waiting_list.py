@@ -115,6 +115,7 @@ async def _join(
     async with db.transaction() as repos:
         if not await has_current_consent(repos, user_id):
             raise ConsentRequired()
+        await repos.bookings.lock_parent(user_id)
         offering = await load_offering(repos, centre_code, service_code)
         places = check_children(offering.service, ages)
         ends_at = check_time(offering, starts_at, now, rules)
@@ -183,8 +184,11 @@ async def offer_freed_places(
 async def _own_entry(
     db: Database, user_id: int, entry_id: int
 ) -> AsyncIterator[tuple[Repositories, WaitingEntry, BookingSlot]]:
+    """A transaction over the parent's own place in a line, their booking changes waiting
+    until it ends; another family's is refused as not_yours, and the attempt kept."""
     try:
         async with db.transaction() as repos:
+            await repos.bookings.lock_parent(user_id)
             entry = await repos.bookings.get_waiting(entry_id)
             if entry is None:
                 raise NotFound("waiting")
@@ -222,7 +226,6 @@ async def accept_offer(
         starts_at = as_utc(slot.starts_at)
         offering = await load_offering(repos, slot.centre_code, slot.service_code, withdrawn=True)
         ends_at = starts_at + offering.service.length
-        await repos.bookings.lock_parent(user_id)
         await check_parent(repos, user_id, starts_at, ends_at, now, rules)
         booking = await repos.bookings.add(
             Booking(

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from core.bookings import book
-from core.errors import BookingRefused
+from core.bookings import book, cancel, move
+from core.errors import BookingRefused, InvalidTransition
 from storage.models import Booking, BookingSlot
 from tests.e2e import rows
 from tests.test_core_bookings import (
@@ -88,3 +88,21 @@ async def test_the_same_press_handled_many_times_at_once_books_once(db, repeats)
     assert len({result.id for result in results}) == 1
     [slot] = await rows(db, BookingSlot)
     assert slot.taken == 1
+
+
+async def test_cancel_pressed_twice_and_a_move_at_once_leave_the_counters_right(db):
+    await consenting(db, 1)
+    booking = await book_meal(db, 1, ages=[7, 8])
+    results = await asyncio.gather(
+        cancel(db, user_id=1, booking_id=booking.id, rules=RULES),
+        cancel(db, user_id=1, booking_id=booking.id, rules=RULES),
+        move(db, user_id=1, booking_id=booking.id, starts_at=at(day(1), 13), rules=RULES),
+        return_exceptions=True,
+    )
+    unexpected = [r for r in results if isinstance(r, BaseException)]
+    assert all(isinstance(r, InvalidTransition) for r in unexpected), unexpected
+    # Whatever the order, the booking ends cancelled (a move first is then cancelled where it
+    # went) and every place it took is free again, once.
+    [final] = await rows(db, Booking)
+    assert final.status == "cancelled"
+    assert {s.taken for s in await rows(db, BookingSlot)} == {0}
