@@ -144,11 +144,11 @@ async def load_offering(
             days_ahead=centre.book_days_ahead,
             closures={closure.day: dict(closure.reason) for closure in closures},
         ),
-        service=_service_info(service),
+        service=service_info(service),
     )
 
 
-def _service_info(row: Service) -> ServiceInfo:
+def service_info(row: Service) -> ServiceInfo:
     return ServiceInfo(
         centre_code=row.centre_code,
         code=row.code,

@@ -33,10 +33,11 @@ from core.booking_rules import (
     counters,
     last_day,
     load_offering,
+    service_info,
     take_places,
     times_of,
 )
-from core.centres import BookingRules, DayClosed, Localized, why_closed
+from core.centres import BookingRules, DayClosed, Localized, ServiceInfo, why_closed
 from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
 from core.errors import AccessDenied, BookingRefused, ConsentRequired, InvalidTransition, NotFound
@@ -81,6 +82,12 @@ class MyBookings:
 
 
 # --- what a parent sees before booking ---------------------------------------------------------
+
+
+async def services_of(db: Database, centre_code: str) -> list[ServiceInfo]:
+    """What a centre offers by appointment, in the reference data's order."""
+    async with db.transaction() as repos:
+        return [service_info(row) for row in await repos.reference.services(centre_code)]
 
 
 async def bookable_days(

@@ -22,6 +22,7 @@ from core.bookings import (
     move,
     my_bookings,
     overflowing,
+    services_of,
 )
 from core.centres import CENTRE_ZONE, BookingRules, DayClosed
 from core.clock import freeze
@@ -501,10 +502,13 @@ def test_a_closure_names_only_known_centres(tmp_path):
 
 
 async def test_the_seeded_services_and_holidays(db):
-    async with db.transaction() as repos:
-        services = await repos.reference.services(OSH)
-        closures = await repos.reference.closures("dordoi-bazaar")
+    services = await services_of(db, OSH)
     assert [s.code for s in services] == [MEAL, DOCTOR, "psychologist", LAWYER, "catch-up-classes"]
     assert all(set(s.name) == set(s.description) == {"ru", "ky", "en"} for s in services)
+    lawyer = services[3]
+    assert (lawyer.counted_in, lawyer.places, lawyer.adult_required) == ("families", 1, True)
+    assert (lawyer.age_min, lawyer.age_max, lawyer.slot_minutes) == (0, 17, 30)
+    async with db.transaction() as repos:
+        closures = await repos.reference.closures("dordoi-bazaar")
     days = {c.day: c.confirmed for c in closures}
     assert len(days) == 14 and days[date(2027, 3, 21)] and not days[date(2027, 5, 16)]
