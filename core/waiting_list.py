@@ -130,14 +130,22 @@ async def _join(
         other = await repos.bookings.overlapping(user_id, starts_at, ends_at, besides=None)
         if other is not None:
             raise BookingRefused("overlapping", reference=booking_info(other).reference)
+        line = {
+            "places": places,
+            "ages": list(ages),
+            "state": WaitingState.WAITING.value,
+            "joined_at": now,
+            "offered_at": None,
+            "offer_until": None,
+            "booking_id": None,
+        }
         if entry is None:
-            entry = WaitingEntry(slot_id=slot_id, user_id=user_id)
-            repos.bookings.add_waiting(entry)
-        # Back in line at the end, if they had left it or let an offer pass.
-        entry.places, entry.ages, entry.state = places, list(ages), WaitingState.WAITING.value
-        entry.joined_at, entry.offered_at, entry.offer_until = now, None, None
-        entry.booking_id = None
-        await repos.session.flush()
+            entry = await repos.bookings.add_waiting(
+                WaitingEntry(slot_id=slot_id, user_id=user_id, **line)
+            )
+        else:  # back in line, at the end, after leaving it or letting an offer pass
+            for name, value in line.items():
+                setattr(entry, name, value)
         _audit(repos, "waiting.joined", entry, user_id, now)
         return await _info(repos, entry, slot)
 

@@ -187,8 +187,11 @@ class BookingRepository:
     async def get_waiting(self, entry_id: int) -> WaitingEntry | None:
         return await self.session.get(WaitingEntry, entry_id, populate_existing=True)
 
-    def add_waiting(self, entry: WaitingEntry) -> None:
+    async def add_waiting(self, entry: WaitingEntry) -> WaitingEntry:
+        """Insert and flush, for the entry's id."""
         self.session.add(entry)
+        await self.session.flush()
+        return entry
 
     async def waiting_for(self, slot_id: int) -> list[WaitingEntry]:
         """Who waits for the slot, first come first."""
