@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from core.bookings import forget_parent as forget_bookings
 from core.clock import utcnow
 from core.outbox import Kind, to_staff
 from core.requests import (
@@ -74,6 +75,7 @@ async def forget_user(db: Database, user_id: int, *, key: bytes) -> ErasureRepor
                 await change_status(repos, request, Step.WITHDRAW, actor_id=None, at=now)
                 request.closed_at = now
         await _erase(repos, requests, Reason.PARENT, now)
+        await forget_bookings(repos, user_id, now)
         await repos.outbox.forget_chat(user_id)
         await repos.audit.pseudonymise_actor(user_id, alias)
         await repos.audit.pseudonymise_object("user", user_id, alias)

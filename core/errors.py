@@ -41,3 +41,11 @@ class InvalidTransition(CoreError):
     """The request's status does not allow this step (e.g. withdrawing a resolved request)."""
 
     code = "invalid_transition"
+
+
+class BookingRefused(CoreError):
+    """A booking, move or waiting-list step the rules do not allow; the code says which:
+    slot_full, day_closed, beyond_window, in_the_past, too_many_bookings, overlapping,
+    not_full (join the waiting list of a time that has places), offer_ended."""
+
+    code = "booking_refused"

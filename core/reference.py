@@ -7,10 +7,13 @@ import asyncio
 import time
 import tomllib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core import centres
+from core.bookings import Overflow, overflowing
+from core.centres import BookingRules
 from core.errors import InvalidInput
 from core.languages import SUPPORTED_LANGUAGES
 from storage.database import Database
@@ -24,7 +27,12 @@ _TRANSLATED = {
     "day_centres": ("name", "address", "hours"),
     "urgent_contacts": ("label",),
     "programmes": ("name", "summary"),
+    "services": ("name", "description"),
+    "closures": ("reason",),
 }
+# Tables whose `code` alone names a row; a service's code is unique within its centre, and a
+# closure is named by its centres and date (both checked in core.centres).
+_CODED = ("settlements", "day_centres", "urgent_contacts", "programmes")
 
 
 @dataclass(frozen=True)
@@ -65,20 +73,24 @@ def load_reference_file(path: Path) -> dict[str, list[dict[str, Any]]]:
         codes: set[str] = set()
         for index, row in enumerate(rows):
             where = f"{table}[{index}]"
-            code = row.get("code")
-            if not isinstance(code, str) or not code:
-                raise InvalidInput("reference_file", where=where, field="code")
-            if code in codes:
-                raise InvalidInput("reference_file", where=where, field="code (duplicate)")
-            codes.add(code)
+            if table in _CODED or table == "services":
+                code = row.get("code")
+                if not isinstance(code, str) or not code:
+                    raise InvalidInput("reference_file", where=where, field="code")
+                if table in _CODED and code in codes:
+                    raise InvalidInput("reference_file", where=where, field="code (duplicate)")
+                codes.add(code)
+                row.setdefault("sort", index)
             for name in translated:
                 texts = row.get(name)
                 if not isinstance(texts, dict) or any(
                     not texts.get(lang) for lang in SUPPORTED_LANGUAGES
                 ):
                     raise InvalidInput("reference_file", where=where, field=name)
-            row.setdefault("sort", index)
         tables[table] = rows
+    centres.check_centres(tables["day_centres"])
+    centres.check_services(tables["services"], tables["day_centres"])
+    tables["closures"] = centres.expand_closures(tables["closures"], tables["day_centres"])
     return tables
 
 
@@ -86,10 +98,14 @@ def load_reference_file(path: Path) -> dict[str, list[dict[str, Any]]]:
 class SeedReport:
     changed: dict[str, int]
     deactivated: dict[str, int]
+    # Upcoming bookings the new data no longer allows (a day closed, fewer places): kept, for
+    # staff to be told.
+    overflows: list[Overflow] = field(default_factory=list)
 
 
-async def seed(db: Database, path: Path) -> SeedReport:
-    """Load the reference file; running it twice changes nothing the second time."""
+async def seed(db: Database, path: Path, *, rules: BookingRules | None = None) -> SeedReport:
+    """Load the reference file; running it twice changes nothing the second time. Bookings
+    are never dropped by a change: those that no longer fit are reported."""
     tables = load_reference_file(path)
     changed: dict[str, int] = {}
     deactivated: dict[str, int] = {}
@@ -98,7 +114,8 @@ async def seed(db: Database, path: Path) -> SeedReport:
             changed[table], deactivated[table] = await repos.reference.upsert(
                 REFERENCE_TABLES[table], rows
             )
-    return SeedReport(changed=changed, deactivated=deactivated)
+    overflows = await overflowing(db, rules or BookingRules())
+    return SeedReport(changed=changed, deactivated=deactivated, overflows=overflows)
 
 
 async def settlements(db: Database) -> list[SettlementInfo]:

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.centres import BookingRules
 from core.languages import SUPPORTED_LANGUAGES
 from core.workhours import QuietHours, WorkingCalendar
 
@@ -257,6 +258,26 @@ class FloodSettings(BaseModel):
     )
 
 
+class BookingSettings(BaseModel):
+    """Day centre bookings; the centres' days, hours and services are reference data."""
+
+    max_upcoming: int = Field(
+        default=3, ge=1, le=20, description="Upcoming bookings one parent may hold at once."
+    )
+    offer_minutes: int = Field(
+        default=30,
+        ge=5,
+        le=1440,
+        description="Minutes a freed place is held for the first on the waiting list before "
+        "it is offered to the next.",
+    )
+
+    def rules(self, zone: ZoneInfo) -> BookingRules:
+        return BookingRules(
+            zone=zone, max_upcoming=self.max_upcoming, offer_minutes=self.offer_minutes
+        )
+
+
 class DataSettings(BaseModel):
     reference_file: Path = PROJECT_ROOT / "data" / "reference.toml"
     urgent_keywords_file: Path = PROJECT_ROOT / "data" / "urgent_keywords.toml"
@@ -280,6 +301,7 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = OutboxSettings()
     flood: FloodSettings = FloodSettings()
     data: DataSettings = DataSettings()
+    booking: BookingSettings = BookingSettings()
 
     def pseudonym_key(self) -> bytes:
         """The key of core.erasure.pseudonym. A new bot token changes the derived key, so that

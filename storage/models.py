@@ -7,13 +7,14 @@ Asia/Bishkek for display. Columns that hold a parent's personal data are listed 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -21,7 +22,9 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -280,6 +283,9 @@ class OutboxEntry(Base):
     claim: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     wanted_while: Mapped[str | None] = mapped_column(String(32))
+    # The booking this entry is about (a reminder): it moves with the booking and is dropped
+    # with it.
+    booking_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class WorkerLease(Base):
@@ -322,6 +328,120 @@ class DayCentre(Base):
     hours: Mapped[dict[str, str]] = mapped_column(JSON)
     phone: Mapped[str] = mapped_column(String(32), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the centre is open (local time; `hours` above is the same said in words) and how
+    # many days ahead a visit may be booked.
+    open_days: Mapped[list[str]] = mapped_column(
+        JSON, server_default=text('\'["mon", "tue", "wed", "thu", "fri"]\'')
+    )
+    opens: Mapped[time] = mapped_column(Time, server_default=text("'09:00:00'"))
+    closes: Mapped[time] = mapped_column(Time, server_default=text("'18:00:00'"))
+    book_days_ahead: Mapped[int] = mapped_column(Integer, server_default=text("14"))
+
+
+class CentreClosure(Base):
+    """A day a centre is closed besides its usual days off: a public holiday or CPC's own.
+    `confirmed` is false for a date still to be confirmed (holidays that move every year)."""
+
+    __tablename__ = "centre_closures"
+
+    centre_code: Mapped[str] = mapped_column(ForeignKey("day_centres.code"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[dict[str, str]] = mapped_column(JSON)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Service(Base):
+    """What a day centre offers by appointment: a hot meal, a doctor... `places` per slot
+    count children, or families (`counted_in`) where the service is for the adults."""
+
+    __tablename__ = "services"
+
+    centre_code: Mapped[str] = mapped_column(ForeignKey("day_centres.code"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sort: Mapped[int] = mapped_column(Integer)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str]] = mapped_column(JSON)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    places: Mapped[int] = mapped_column(Integer)
+    counted_in: Mapped[str] = mapped_column(String(16))
+    days: Mapped[list[str]] = mapped_column(JSON)
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)
+    age_min: Mapped[int] = mapped_column(Integer)
+    age_max: Mapped[int] = mapped_column(Integer)
+    adult_required: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class BookingSlot(Base):
+    """The counter of one slot (a service at a start time): places booked, and places held for
+    a parent from the waiting list while their offer is open. A booking takes places by a
+    conditional UPDATE of this row (see storage.repositories.bookings), so two parents can never
+    both take the last place, whatever the database's isolation level."""
+
+    __tablename__ = "booking_slots"
+    __table_args__ = (UniqueConstraint("centre_code", "service_code", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_code: Mapped[str] = mapped_column(String(64))
+    service_code: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Booking(Base):
+    """A parent's visit to a day centre; the reference number is `B-` and the id. A booking
+    keeps its own end (`ends_at`) and the places it took, so a later change of the service's
+    slot length or places changes neither."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index("ix_bookings_user_starts", "user_id", "starts_at"),
+        Index("ix_bookings_slot_status", "slot_id", "status"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(
+        TelegramId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    centre_code: Mapped[str] = mapped_column(String(64))
+    service_code: Mapped[str] = mapped_column(String(64))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("booking_slots.id"))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    places: Mapped[int] = mapped_column(Integer)
+    children: Mapped[int] = mapped_column(Integer)
+    ages: Mapped[list[int]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    # The Confirm press it was made by: the same press again finds this booking.
+    confirm_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WaitingEntry(Base):
+    """A parent waiting for a place at a full slot. `state` is waiting → offered (a place is
+    held for them until `offer_until`) → taken | expired, or left."""
+
+    __tablename__ = "waiting_list"
+    __table_args__ = (
+        UniqueConstraint("slot_id", "user_id"),
+        Index("ix_waiting_list_state_until", "state", "offer_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("booking_slots.id"))
+    user_id: Mapped[int] = mapped_column(TelegramId, ForeignKey("users.id", ondelete="CASCADE"))
+    places: Mapped[int] = mapped_column(Integer)
+    ages: Mapped[list[int]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(12))
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    offer_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
 
 
 class UrgentContact(Base):

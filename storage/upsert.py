@@ -27,3 +27,10 @@ def upsert(
     return statement.on_conflict_do_update(
         index_elements=[key], set_={name: statement.excluded[name] for name in names}
     )
+
+
+@cache
+def insert_if_new(dialect: str, model: type[Any]) -> Insert:
+    """Insert a row of `model` given as parameters, unless one with the same unique key is there
+    (then nothing happens, and no error rolls the transaction back)."""
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model).on_conflict_do_nothing()

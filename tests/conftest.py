@@ -28,6 +28,9 @@ POSTGRES_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("KOLDO_REQUIRE_POSTGRES") == "1"
 # Tables that hold what tests create; emptied before each PostgreSQL test.
 STATE_TABLES = (
+    "waiting_list",
+    "bookings",
+    "booking_slots",
     "outbox",
     "message_links",
     "staff_members",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories.audit import AuditRepository
+from storage.repositories.bookings import BookingRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.reference import ReferenceRepository
 from storage.repositories.requests import RequestRepository
@@ -23,6 +24,7 @@ class Repositories:
         self.audit = AuditRepository(session)
         self.outbox = OutboxRepository(session)
         self.staff = StaffRepository(session)
+        self.bookings = BookingRepository(session)
 
 
 __all__ = ["Repositories"]

@@ -7,15 +7,26 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base, DayCentre, Programme, Settlement, UrgentContact
+from storage.models import (
+    Base,
+    CentreClosure,
+    DayCentre,
+    Programme,
+    Service,
+    Settlement,
+    UrgentContact,
+)
 
 Row = TypeVar("Row", Settlement, DayCentre, UrgentContact, Programme)
 
+# In the order they are loaded: a centre before its services and closures.
 REFERENCE_TABLES: dict[str, type[Base]] = {
     "settlements": Settlement,
     "day_centres": DayCentre,
     "urgent_contacts": UrgentContact,
     "programmes": Programme,
+    "services": Service,
+    "closures": CentreClosure,
 }
 
 
@@ -37,15 +48,43 @@ class ReferenceRepository:
     async def get(self, model: type[Row], code: str) -> Row | None:
         return await self.session.get(model, code)
 
+    async def service(self, centre_code: str, code: str) -> Service | None:
+        """Active or not: a booking keeps the service it was made for."""
+        return await self.session.get(Service, (centre_code, code))
+
+    async def services(self, centre_code: str) -> list[Service]:
+        return list(
+            await self.session.scalars(
+                select(Service)
+                .where(Service.centre_code == centre_code)
+                .where(Service.active.is_(True))
+                .order_by(Service.sort, Service.code)
+            )
+        )
+
+    async def closures(self, centre_code: str) -> list[CentreClosure]:
+        return list(
+            await self.session.scalars(
+                select(CentreClosure)
+                .where(CentreClosure.centre_code == centre_code)
+                .where(CentreClosure.active.is_(True))
+            )
+        )
+
     async def upsert(self, model: type[Base], rows: list[dict[str, Any]]) -> tuple[int, int]:
-        """Insert new codes, update known ones, deactivate codes no longer listed.
+        """Insert new rows, update known ones, deactivate those no longer listed; a row is
+        known by its primary key (a code, or a centre's code and a service's or a date).
 
         Returns (inserted or changed, deactivated). Rows are never deleted: old requests
-        still point at a settlement's code."""
-        existing = {row.code: row for row in await self.session.scalars(select(model))}
+        still point at a settlement's code, bookings at a service."""
+        primary = [column.key for column in model.__mapper__.primary_key]
+        existing = {
+            tuple(getattr(row, name) for name in primary): row
+            for row in await self.session.scalars(select(model))
+        }
         changed = 0
         for values in rows:
-            row = existing.pop(values["code"], None)
+            row = existing.pop(tuple(values[name] for name in primary), None)
             if row is None:
                 self.session.add(model(active=True, **values))
                 changed += 1
