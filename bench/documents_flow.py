@@ -1,6 +1,7 @@
 """Benchmark: many parents through the Documents flow at once, against a bare echo bot.
 
     .venv/bin/python -m bench.documents_flow [--parents 1000] [--database-url URL]
+        [--rounds N] [--patches all,none,without-lean_models,... | --patches each]
 
 Both bots run as their own processes (Koldo exactly as `koldo run`, handling updates as tasks)
 and poll the same kind of local Bot API emulator over real HTTP. Every simulated person waits
@@ -28,11 +29,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from koldo.patches import PATCHES
 from storage.migrate import drop_everything
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.harness import TEST_TOKEN
 
 STEPS_PER_PARENT = 13
+WITHOUT = "without-"
+EACH = ["all", "none", *(WITHOUT + name for name in PATCHES)]
 STORY = "We lost the birth certificate of our son when we moved to Bishkek."
 
 
@@ -212,38 +216,85 @@ async def fresh_database(env: dict[str, str]) -> None:
         raise SystemExit("koldo seed failed")
 
 
+def patch_settings(variant: str) -> dict[str, str]:
+    """Koldo's performance settings for a variant: `all` patches (as deployed), `none`, or
+    `without-<patch>` (all but that one), as koldo.patches reads them."""
+    if variant == "all":
+        return {"KOLDO_PERFORMANCE__PATCHES": "true"}
+    if variant == "none":
+        return {"KOLDO_PERFORMANCE__PATCHES": "false"}
+    return {"KOLDO_PERFORMANCE__LEAVE_OUT": variant.removeprefix(WITHOUT)}
+
+
+def variants(value: str) -> list[str]:
+    chosen = EACH if value == "each" else [name.strip() for name in value.split(",")]
+    unknown = [name for name in chosen if name not in EACH]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"{', '.join(unknown)}: choose from {', '.join(EACH)}")
+    return chosen
+
+
 async def main() -> None:
     parser = arguments(__doc__, parents=1000)
     parser.add_argument(
-        "--rounds", type=int, default=1, help="measure both bots this many times, alternating"
+        "--rounds", type=int, default=1, help="measure the bots this many times, alternating"
+    )
+    parser.add_argument(
+        "--patches",
+        type=variants,
+        default=["all"],
+        help="Koldo's performance patches in each measured variant, comma-separated: all, none, "
+        f"without-<patch> ({', '.join(PATCHES)}); `each` is all of those",
     )
     args = parser.parse_args()
     koldo_command = [str(Path(sys.executable).with_name("koldo")), "--log-level", "WARNING", "run"]
     rounds: list[dict[str, Any]] = []
     for _round in range(args.rounds):
-        async with koldo_environment(args.database_url) as env:  # a fresh database each round
-            echo = await measure(
-                "echo", [sys.executable, "-m", "bench.echo_bot"], env, args.parents, echo_person
-            )
-            koldo = await measure("koldo", koldo_command, env, args.parents, documents_parent)
-        ratio = koldo.updates_per_second / echo.updates_per_second
-        rounds.append({"echo": asdict(echo), "koldo": asdict(koldo), "ratio": round(ratio, 3)})
-        _print_round(echo, koldo, ratio)
+        echo = await measure(
+            "echo",
+            [sys.executable, "-m", "bench.echo_bot"],
+            {**os.environ},
+            args.parents,
+            echo_person,
+        )
+        measured: dict[str, Any] = {"echo": asdict(echo)}
+        for variant in args.patches:
+            async with koldo_environment(args.database_url) as env:  # a fresh database each time
+                env.update(patch_settings(variant))
+                koldo = await measure("koldo", koldo_command, env, args.parents, documents_parent)
+            ratio = koldo.updates_per_second / echo.updates_per_second
+            measured[variant] = {**asdict(koldo), "ratio": round(ratio, 3)}
+            _print_round(variant, echo, koldo, ratio)
+        rounds.append(measured)
 
-    ratio = statistics.median(result["ratio"] for result in rounds)
-    peak = max(result["koldo"]["peak_rss_mb"] for result in rounds)
-    print(
-        f"median koldo / echo updates per second over {len(rounds)} round(s): {ratio:.2f} "
-        f"(target ≥ 0.40); koldo peak memory {peak} MB (target < 200 MB)"
-    )
+    summary = {variant: _summary(variant, rounds) for variant in args.patches}
+    print(f"over {len(rounds)} round(s): median koldo / echo updates per second (target ≥ 0.40),")
+    print("median koldo updates per second, koldo's highest peak memory (target < 200 MB):")
+    for variant, figures in summary.items():
+        print(
+            f"  {variant:<24} ratio {figures['median_ratio']:.2f}  "
+            f"{figures['median_updates_per_second']:>7} upd/s  peak {figures['peak_rss_mb']} MB"
+            f"  idle {figures['idle_rss_mb']} MB"
+        )
     results = Path(__file__).with_name("results")
     results.mkdir(exist_ok=True)
     (results / "documents_flow.json").write_text(
-        json.dumps({"rounds": rounds, "median_ratio": ratio, "peak_rss_mb": peak}, indent=2)
+        json.dumps({"rounds": rounds, "summary": summary}, indent=2)
     )
 
 
-def _print_round(echo: Figures, koldo: Figures, ratio: float) -> None:
+def _summary(variant: str, rounds: list[dict[str, Any]]) -> dict[str, float]:
+    runs = [measured[variant] for measured in rounds]
+    return {
+        "median_ratio": statistics.median(run["ratio"] for run in runs),
+        "median_updates_per_second": statistics.median(run["updates_per_second"] for run in runs),
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
+        "idle_rss_mb": max(run["idle_rss_mb"] for run in runs),
+    }
+
+
+def _print_round(variant: str, echo: Figures, koldo: Figures, ratio: float) -> None:
+    print(f"patches: {variant}")
     print(
         f"{'bot':<6} {'people':>6} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'peak MB':>8} {'idle MB':>8}"
