@@ -51,6 +51,14 @@ class Figures:
     p99_ms: float
     peak_rss_mb: float
     idle_rss_mb: float
+    cpu_ms_per_update: float
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process has used (user and system): unlike updates per second it hardly
+    moves when other work shares the machine, so variants measured apart stay comparable."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int, field: str) -> float:
@@ -154,9 +162,10 @@ async def measure(
             await wait_polling(emulator, process)
             await asyncio.sleep(1)
             idle = rss_mb(process.pid, "VmRSS")
-            started = time.monotonic()
+            started, cpu_before = time.monotonic(), cpu_seconds(process.pid)
             await asyncio.gather(*(person(emulator, 10_000 + n) for n in range(people)))
             seconds = time.monotonic() - started
+            cpu = cpu_seconds(process.pid) - cpu_before
             peak = rss_mb(process.pid, "VmHWM")
         finally:
             process.terminate()
@@ -175,6 +184,7 @@ async def measure(
             p99_ms=round(percentile_ms(latencies, 0.99), 1),
             peak_rss_mb=round(peak, 1),
             idle_rss_mb=round(idle, 1),
+            cpu_ms_per_update=round(cpu * 1000 / updates, 2),
         )
 
 
@@ -269,12 +279,14 @@ async def main() -> None:
 
     summary = {variant: _summary(variant, rounds) for variant in args.patches}
     print(f"over {len(rounds)} round(s): median koldo / echo updates per second (target ≥ 0.40),")
-    print("median koldo updates per second, koldo's highest peak memory (target < 200 MB):")
+    print("median koldo updates per second and CPU ms per update, koldo's highest peak memory")
+    print("(target < 200 MB) and idle memory:")
     for variant, figures in summary.items():
         print(
             f"  {variant:<24} ratio {figures['median_ratio']:.2f}  "
-            f"{figures['median_updates_per_second']:>7} upd/s  peak {figures['peak_rss_mb']} MB"
-            f"  idle {figures['idle_rss_mb']} MB"
+            f"{figures['median_updates_per_second']:>7} upd/s  "
+            f"{figures['median_cpu_ms_per_update']:>5} CPU ms/update  "
+            f"peak {figures['peak_rss_mb']} MB  idle {figures['idle_rss_mb']} MB"
         )
     results = Path(__file__).with_name("results")
     results.mkdir(exist_ok=True)
@@ -290,6 +302,7 @@ def _summary(variant: str, rounds: list[dict[str, Any]]) -> dict[str, float]:
         "median_updates_per_second": statistics.median(run["updates_per_second"] for run in runs),
         "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
         "idle_rss_mb": max(run["idle_rss_mb"] for run in runs),
+        "median_cpu_ms_per_update": statistics.median(run["cpu_ms_per_update"] for run in runs),
     }
 
 
@@ -297,12 +310,13 @@ def _print_round(variant: str, echo: Figures, koldo: Figures, ratio: float) -> N
     print(f"patches: {variant}")
     print(
         f"{'bot':<6} {'people':>6} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'peak MB':>8} {'idle MB':>8}"
+        f"{'peak MB':>8} {'idle MB':>8} {'CPU ms/upd':>10}"
     )
     for row in (echo, koldo):
         print(
             f"{row.bot:<6} {row.people:>6} {row.updates:>8} {row.updates_per_second:>8} "
-            f"{row.p50_ms:>8} {row.p99_ms:>8} {row.peak_rss_mb:>8} {row.idle_rss_mb:>8}"
+            f"{row.p50_ms:>8} {row.p99_ms:>8} {row.peak_rss_mb:>8} {row.idle_rss_mb:>8} "
+            f"{row.cpu_ms_per_update:>10}"
         )
     print(f"koldo / echo updates per second: {ratio:.2f}")
 
