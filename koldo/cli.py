@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from koldo import patches
 from koldo.settings import Settings, SettingsError, load_settings
 
 DESCRIPTION = """Koldo: the Telegram bot of the Center for the Protection of Children (Bishkek).
@@ -168,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command in ("run", "bot", "worker"):
+            # Only where Telegram is served: the short commands load no aiogram at all.
+            patches.install(settings.performance)
             asyncio.run(_serve(settings, args.command))
         elif args.command == "migrate" and args.check:
             from storage.migrate import is_current
