@@ -130,6 +130,14 @@ async def _seed(settings: Settings, path: Path | None) -> None:
             f"{table}: {report.changed[table]} added or changed, "
             f"{report.deactivated[table]} no longer listed"
         )
+    for overflow in report.overflows:
+        local = overflow.starts_at.astimezone(settings.locale.zone)
+        print(
+            f"kept, though the data no longer allows them ({overflow.why}): "
+            f"{overflow.centre_code} {overflow.service_code} {local:%Y-%m-%d %H:%M}, "
+            f"{overflow.booked} booked for {overflow.places} places: "
+            f"{', '.join(overflow.references)}"
+        )
 
 
 async def _staff(settings: Settings, args: argparse.Namespace) -> None:
