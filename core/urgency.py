@@ -14,12 +14,16 @@ so every list is checked against every text:
   «избивает», «избивали»; Kyrgyz «сабап» covers «сабаптыр». A Kyrgyz stem ending in к also
   matches with г («зомбулук» → «зомбулугу»). Exceptions name innocent words that start with a
   stem («сабак», "lesson", against «саба», "beat"). Long Russian stems tolerate one typo
-  ("избевает"); Kyrgyz ones do not, as one vowel often tells two words apart.
+  ("избевает"); Kyrgyz ones do not, as one vowel often tells two words apart. Russian entries
+  are also matched spelt loosely, the way hurried or unschooled Russian is typed: unstressed о
+  as а, е/э/ы as и, no soft or hard sign, doubled letters single («прапал» for «пропал»,
+  «гразит» for «грозит», «убет» for «убьет»).
 - Phrases are word starts in a row; "..." lets up to three other words in between, so
   «бьет ... @child» catches «бьет нашего старшего ребенка». `@name` stands for a group of words.
   "Together" rules need all their parts in one sentence, in any order, for danger said without
   an alarming word ("hide" + "drunk").
-- A match is dropped when a negation stands right before it («не бьет», "never hit"), when a
+- A match is dropped when a `resolved` entry follows it ("found her after ten minutes, all fine",
+  «табылды, баары жакшы»), when a negation stands right before it («не бьет», "never hit"), when a
   Kyrgyz «жок»/«эмес» stands right after it («урган жок»), or when it lies inside a figure of
   speech ("killed five hours in the queue").
 
@@ -45,12 +49,16 @@ FUZZY_MIN = 6  # stems at least this long tolerate one typo
 # with ь also match such a word without it when what is left is this long ("бьет" → "бет"
 # would be the English "bet").
 SOFTLESS_MIN = 5
+# Loose spelling is too blunt for short words: «бьет» would become «бит», the start of «битва».
+LOOSE_MIN = 5
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"[.!?;…\n]")
 _CLAUSE_END = re.compile(r"[,:()—–]")
 _CYRILLIC = re.compile(r"[а-яёөүң]")
 _LATIN = re.compile(r"[a-zöüñı]")
 _KYRGYZ_FOLD = str.maketrans({"ё": "е", "ө": "о", "ү": "у", "ң": "н", "ъ": "ь"})
+_LOOSE = str.maketrans({"о": "а", "е": "и", "э": "и", "ы": "и", "й": "и", "ь": None})
+_DOUBLED = re.compile(r"(.)\1+")
 _HOMOGLYPHS = str.maketrans("aeopcxykmthb", "аеорсхукмтнв")
 _LATIN_DIGRAPHS = (
     ("shch", "щ"), ("sch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"),
@@ -77,6 +85,12 @@ def fold(word: str) -> str:
     """Lower case, ё→е, ъ→ь (a common slip: «бъет») and Kyrgyz letters as a Russian keyboard
     types them («өлтүр» → «олтур»)."""
     return word.lower().translate(_KYRGYZ_FOLD)
+
+
+def loose(folded: str) -> str:
+    """A folded Russian word as it sounds, whatever its spelling: «пропал» and «прапал» → «прапал»,
+    «убьет» and «убет» → «убит», «жестокий» and «жжестокий» → «жистаки»."""
+    return _DOUBLED.sub(r"\1", folded.translate(_LOOSE))
 
 
 def transliterate(word: str) -> tuple[str, ...]:
@@ -270,6 +284,7 @@ class _Context:
     laughs: bool  # "чуть не убила сына ))": a joke, when an `almost` word stands before
     part_of: list[int]  # per word, its part of the sentence (see `_parts`)
     past_parts: set[int]  # parts that tell of the past and of nothing going on now
+    resolved_at: int  # the first word of the last `resolved` entry, -1 when there is none
 
 
 @dataclass(frozen=True)
@@ -294,6 +309,7 @@ class _Lists:
     negated_after: list[str] = field(default_factory=list)
     laughter: list[str] = field(default_factory=list)
     past: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
     ongoing: list[str] = field(default_factory=list)
     turns: list[str] = field(default_factory=list)
 
@@ -313,6 +329,7 @@ class UrgencyKeywords:
         self._negated_after: set[str] = set()
         self._laughter: set[str] = set()
         self._past: list[_Rule] = []
+        self._resolved: list[_Rule] = []
         self._ongoing: list[_Rule] = []
         self._turns: set[str] = set()
         for language, entries in lists.items():
@@ -323,6 +340,7 @@ class UrgencyKeywords:
         self._together = [tuple(self._affirmed(part) for part in parts) for parts in self._together]
         self._by_first = _index(self._rules)
         self._figures_by_first = _index(self._figures)
+        self._resolved_by_first = _index(self._resolved)
 
     @classmethod
     def load(cls, path: Path) -> UrgencyKeywords:
@@ -384,7 +402,15 @@ class UrgencyKeywords:
             }
             for rules in (self._past, self._ongoing)
         )
-        return _Context(figures, laughs, part_of, past - ongoing)
+        resolved_at = max(
+            (
+                span.first
+                for rule in _candidates(self._resolved_by_first, present)
+                for span in self._find(rule, words, masks, present)
+            ),
+            default=-1,
+        )
+        return _Context(figures, laughs, part_of, past - ongoing, resolved_at)
 
     def _parts(self, words: list[_Word]) -> list[int]:
         """Per word, its part of the text: a new part starts at each clause and at each word
@@ -404,6 +430,8 @@ class UrgencyKeywords:
             mask |= self._atoms["cyrillic"].lookup(reading)
         for reading in word.exact:
             mask |= self._atoms["exact"].lookup(reading)
+        for reading in word.cyrillic:
+            mask |= self._atoms["loose"].lookup(loose(reading))
         if word.latin:
             mask |= self._atoms["latin"].lookup(word.latin)
             for reading in word.cyrillic:
@@ -476,7 +504,7 @@ class UrgencyKeywords:
         хочет жить»); a Kyrgyz «жок»/«эмес» right after."""
         if any(span.overlaps(figure) for figure in context.figures):
             return True
-        if context.part_of[span.first] in context.past_parts:
+        if context.part_of[span.first] in context.past_parts or span.last < context.resolved_at:
             return True
         before = span.first - 1
         if before > 0 and _says(words[before], self._negations):
@@ -518,11 +546,14 @@ class UrgencyKeywords:
         self._figures += [self._rule(figure, language, negatable=False) for figure in lists.figures]
         for exception in lists.exceptions:
             self._atoms[_script(exception)].add_exception(_normal(exception))
+            if language == "ru" and _script(exception) == "cyrillic":
+                self._atoms["loose"].add_exception(loose(_normal(exception)))
         self._negations |= {_normal(word) for word in lists.negations}
         self._almost |= {_normal(word) for word in lists.almost}
         self._negated_after |= {_normal(word) for word in lists.negated_after}
         self._laughter |= {marker.lower() for marker in lists.laughter}
         self._past += [self._rule(entry, language, negatable=False) for entry in lists.past]
+        self._resolved += [self._rule(entry, language, negatable=False) for entry in lists.resolved]
         self._ongoing += [self._rule(entry, language, negatable=False) for entry in lists.ongoing]
         self._turns |= {_normal(word) for word in lists.turns}
 
@@ -566,6 +597,8 @@ class UrgencyKeywords:
             mask |= bit
             if language == "ky" and script == "cyrillic" and not whole and text.endswith("к"):
                 mask |= atoms.bit(text[:-1] + "г", whole)  # «зомбулук» → «зомбулугу»
+            if language == "ru" and script == "cyrillic" and len(loose(text)) >= LOOSE_MIN:
+                self._atoms["loose"].alias(loose(text), whole, bit)
             if fuzzy and script == "cyrillic" and not whole and len(text) >= FUZZY_MIN:
                 atoms.add_fuzzy(text, bit)
             softless = text.replace("ь", "")
@@ -574,7 +607,7 @@ class UrgencyKeywords:
         return mask
 
 
-_SCRIPTS = ("cyrillic", "exact", "latin", "softless")
+_SCRIPTS = ("cyrillic", "exact", "latin", "softless", "loose")
 
 
 def _script(entry: str) -> str:
