@@ -18,11 +18,12 @@ so every list is checked against every text:
   are also matched spelt loosely, the way hurried or unschooled Russian is typed: unstressed о
   as а, е/э/ы as и, no soft or hard sign, doubled letters single («прапал» for «пропал»,
   «гразит» for «грозит», «убет» for «убьет»).
-- Phrases are word starts in a row; "..." lets up to three other words in between, so
+- Phrases are word starts in a row; "..." lets up to four other words in between, so
   «бьет ... @child» catches «бьет нашего старшего ребенка». `@name` stands for a group of words.
   "Together" rules need all their parts in one sentence, in any order, for danger said without
   an alarming word ("hide" + "drunk").
-- A match is dropped when a `resolved` entry follows it ("found her after ten minutes, all fine",
+- A match is dropped inside a `jokes` entry when the text laughs ("he'll kill me when he sees
+  the price lol"), when a `resolved` entry follows it ("found her after ten minutes, all fine",
   «табылды, баары жакшы»), when a negation stands right before it («не бьет», "never hit"), when a
   Kyrgyz «жок»/«эмес» stands right after it («урган жок»), or when it lies inside a figure of
   speech ("killed five hours in the queue").
@@ -43,7 +44,7 @@ from pathlib import Path
 
 from core.languages import SUPPORTED_LANGUAGES
 
-GAP = 3  # other words allowed where a phrase says "..."
+GAP = 4  # other words allowed where a phrase says "..."
 FUZZY_MIN = 6  # stems at least this long tolerate one typo
 # A word typed in Latin letters often drops the soft sign ("malenkiy", "izbivayet"); entries
 # with ь also match such a word without it when what is left is this long ("бьет" → "бет"
@@ -308,6 +309,7 @@ class _Lists:
     almost: list[str] = field(default_factory=list)
     negated_after: list[str] = field(default_factory=list)
     laughter: list[str] = field(default_factory=list)
+    jokes: list[str] = field(default_factory=list)
     past: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
     ongoing: list[str] = field(default_factory=list)
@@ -328,6 +330,7 @@ class UrgencyKeywords:
         self._almost: set[str] = set()
         self._negated_after: set[str] = set()
         self._laughter: set[str] = set()
+        self._jokes: list[_Rule] = []
         self._past: list[_Rule] = []
         self._resolved: list[_Rule] = []
         self._ongoing: list[_Rule] = []
@@ -341,6 +344,7 @@ class UrgencyKeywords:
         self._by_first = _index(self._rules)
         self._figures_by_first = _index(self._figures)
         self._resolved_by_first = _index(self._resolved)
+        self._jokes_by_first = _index(self._jokes)
 
     @classmethod
     def load(cls, path: Path) -> UrgencyKeywords:
@@ -386,13 +390,14 @@ class UrgencyKeywords:
         return UrgencyMatch(tuple(terms))
 
     def _context(self, text: str, words: list[_Word], masks: list[int], present: int) -> _Context:
-        figures = [
-            span
-            for rule in _candidates(self._figures_by_first, present)
-            for span in self._find(rule, words, masks, present)
-        ]
         lowered = text.lower()
         laughs = any(marker in lowered for marker in self._laughter)
+        figures = [
+            span
+            for index in (self._figures_by_first, self._jokes_by_first if laughs else {})
+            for rule in _candidates(index, present)
+            for span in self._find(rule, words, masks, present)
+        ]
         part_of = self._parts(words)
         past, ongoing = (
             {
@@ -552,6 +557,7 @@ class UrgencyKeywords:
         self._almost |= {_normal(word) for word in lists.almost}
         self._negated_after |= {_normal(word) for word in lists.negated_after}
         self._laughter |= {marker.lower() for marker in lists.laughter}
+        self._jokes += [self._rule(entry, language, negatable=False) for entry in lists.jokes]
         self._past += [self._rule(entry, language, negatable=False) for entry in lists.past]
         self._resolved += [self._rule(entry, language, negatable=False) for entry in lists.resolved]
         self._ongoing += [self._rule(entry, language, negatable=False) for entry in lists.ongoing]
