@@ -62,7 +62,8 @@ _LOOSE = str.maketrans({"о": "а", "е": "и", "э": "и", "ы": "и", "й": "�
 _DOUBLED = re.compile(r"(.)\1+")
 _HOMOGLYPHS = str.maketrans("aeopcxykmthb", "аеорсхукмтнв")
 _LATIN_DIGRAPHS = (
-    ("shch", "щ"), ("sch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"),
+    ("shch", "щ"), ("sch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"),
+    ("tsya", "тся"), ("ts", "ц"),
     ("yo", "е"), ("ye", "е"), ("ya", "я"), ("yu", "ю"), ("'", "ь"), ("’", "ь"), ("ʼ", "ь"),
     ("`", "ь"),
 )  # fmt: skip
@@ -78,6 +79,7 @@ _SOFT_Y = re.compile(r"(?<=[bcdfghjklmnpqrstvwxz])y(?=[aeou])")
 _SHORT_Y = re.compile(r"(?<=[aeiou])y(?![aeiou])")  # "kelbey" «келбей», "moy" «мой»
 _SHORT_I = re.compile(r"(?<=[aeou])i(?![aeiou])")  # "uidon" «уйдон», "kaida" «кайда»
 _KYRGYZ_VOWELS = (("o'", "ө"), ("u'", "ү"), ("o’", "ө"), ("u’", "ү"), ("oe", "ө"), ("ue", "ү"))
+_DOUBLED_CONSONANT = re.compile(r"([bcdfghjklmnpqrstvwxz])\1")  # "ssyn", a slip for "syn"
 _NG = re.compile(r"ng(?![aeiouy])")  # Kyrgyz ң: "berbeseng" «бербесең», not "angel"
 _WHOLE = "."  # an entry ending in a full stop is that whole word, not a word start
 
@@ -100,8 +102,9 @@ def transliterate(word: str) -> tuple[str, ...]:
     Where Latin spelling is ambiguous, every reading is kept: after a consonant, "y" before a
     vowel ("menya" «меня», "ubyu" «убью»); a final "j" («муж» "muj", «мой» "moj"); "i" for Kyrgyz
     ы ("kizim" «кызым») when the word has no "y"; Kyrgyz ө/ү as "o'"/"u'"/"oe"/"ue" and ң as a
-    final "ng"; "i" after a vowel is й ("uidon" «уйдон»)."""
-    readings = {word}
+    final "ng"; "i" after a vowel is й ("uidon" «уйдон»); "tsya" is «тся» ("povesitsya"); a doubled
+    consonant is also read single ("ssyn" «сын»)."""
+    readings = {word, _DOUBLED_CONSONANT.sub(r"\1", word)}
     for latin, kyrgyz in _KYRGYZ_VOWELS:
         if latin in word:
             readings = {reading.replace(latin, kyrgyz) for reading in readings} | readings
