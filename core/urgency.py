@@ -79,7 +79,7 @@ _SOFT_Y = re.compile(r"(?<=[bcdfghjklmnpqrstvwxz])y(?=[aeou])")
 _SHORT_Y = re.compile(r"(?<=[aeiou])y(?![aeiou])")  # "kelbey" «келбей», "moy" «мой»
 _SHORT_I = re.compile(r"(?<=[aeou])i(?![aeiou])")  # "uidon" «уйдон», "kaida" «кайда»
 _KYRGYZ_VOWELS = (("o'", "ө"), ("u'", "ү"), ("o’", "ө"), ("u’", "ү"), ("oe", "ө"), ("ue", "ү"))
-_DOUBLED_CONSONANT = re.compile(r"([bcdfghjklmnpqrstvwxz])\1")  # "ssyn", a slip for "syn"
+_DOUBLED_CONSONANT = re.compile(r"^([bcdfghjklmnpqrstvwxz])\1")  # "ssyn", a slip for "syn"
 _NG = re.compile(r"ng(?![aeiouy])")  # Kyrgyz ң: "berbeseng" «бербесең», not "angel"
 _WHOLE = "."  # an entry ending in a full stop is that whole word, not a word start
 
@@ -103,7 +103,7 @@ def transliterate(word: str) -> tuple[str, ...]:
     vowel ("menya" «меня», "ubyu" «убью»); a final "j" («муж» "muj", «мой» "moj"); "i" for Kyrgyz
     ы ("kizim" «кызым») when the word has no "y"; Kyrgyz ө/ү as "o'"/"u'"/"oe"/"ue" and ң as a
     final "ng"; "i" after a vowel is й ("uidon" «уйдон»); "tsya" is «тся» ("povesitsya"); a doubled
-    consonant is also read single ("ssyn" «сын»)."""
+    first consonant is also read single ("ssyn" «сын», while "bill" stays no «бил»)."""
     readings = {word, _DOUBLED_CONSONANT.sub(r"\1", word)}
     for latin, kyrgyz in _KYRGYZ_VOWELS:
         if latin in word:
