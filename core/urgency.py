@@ -348,6 +348,12 @@ class UrgencyKeywords:
         self._figures_by_first = _index(self._figures)
         self._resolved_by_first = _index(self._resolved)
         self._jokes_by_first = _index(self._jokes)
+        # "together" rules by each word their first part may start with, so a message is tried
+        # only against those whose first part it can match
+        self._together_by_first: dict[int, list[int]] = defaultdict(list)
+        for number, parts in enumerate(self._together):
+            for bit in _bits_of(parts[0].needs[0]):
+                self._together_by_first[bit].append(number)
 
     @classmethod
     def load(cls, path: Path) -> UrgencyKeywords:
@@ -379,7 +385,7 @@ class UrgencyKeywords:
                 for span in self._find(rule, words, masks, present)
                 if not self._cancelled(rule, span, words, context)
             ]
-        for parts in self._together:
+        for parts in self._together_candidates(present):
             if not all(part.possible(present) for part in parts):
                 continue
             found += self._find_together(parts, words, masks, present, context)
@@ -391,6 +397,10 @@ class UrgencyKeywords:
                 kept.append(span)
         terms = dict.fromkeys(text[words[s.first].start : words[s.last].end] for s in kept)
         return UrgencyMatch(tuple(terms))
+
+    def _together_candidates(self, present: int) -> Iterator[tuple[_Rule, ...]]:
+        numbers = {n for bit in _bits_of(present) for n in self._together_by_first.get(bit, ())}
+        return (self._together[number] for number in sorted(numbers))
 
     def _context(self, text: str, words: list[_Word], masks: list[int], present: int) -> _Context:
         lowered = text.lower()
