@@ -3,13 +3,14 @@
     .venv/bin/python -m bench.urgency [--keywords data/urgent_keywords.toml] [--quiet] [--held-out]
                                       [--extra DIR ...]
 
-Reads the development corpus (`data/urgency-corpus/{ru,ky,en}.txt`), the second development
-corpus (`data/urgency-corpus/second/`, written before lists version 4), the project's starting
-set (`data/urgency-corpus/starting/`) and the blind set (`data/urgency-corpus/blind/`, written by
-someone who never saw the lists), runs `UrgencyKeywords.match` on every message and prints, per
-set and language: danger and ordinary messages, recall (danger caught), the false-alarm rate
-(ordinary flagged) and how many of the false alarms were hard cases; then every miss and every
-false alarm with what matched, for reviewers; then microseconds per message.
+Reads the development corpus (`data/urgency-corpus/{ru,ky,en}.txt`), the later development
+corpora (`second/` to `fifth/`, each written before the lists were changed for it), the
+project's starting set (`data/urgency-corpus/starting/`) and the blind set
+(`data/urgency-corpus/blind/`, written by someone who never saw the lists), runs
+`UrgencyKeywords.match` on every message and prints, per set and language: danger and
+ordinary messages, recall (danger caught), the false-alarm rate (ordinary flagged) and how many
+of the false alarms were hard cases; then every miss and every false alarm with what matched,
+for reviewers; then microseconds per message.
 
 The blind set is also shown as two halves: "blind-dev" (the 1st, 3rd, 5th… message of each
 section), which list edits may be checked against, and "blind-held-out" (the 2nd, 4th…), which
@@ -40,12 +41,15 @@ BLIND = CORPUS / "blind"
 SETS = {
     "corpus": CORPUS,
     "second": CORPUS / "second",
+    "third": CORPUS / "third",
+    "fourth": CORPUS / "fourth",
+    "fifth": CORPUS / "fifth",
     "starting": CORPUS / "starting",
     "blind": BLIND,
 }
 HALVES = {"blind-dev": (BLIND, 1), "blind-held-out": (BLIND, 0)}  # position in section % 2
 # sets whose misses and false alarms are printed
-SHOWN = ("corpus", "second", "starting", "blind-dev")
+SHOWN = ("corpus", "second", "third", "fourth", "fifth", "starting", "blind-dev")
 HELD_OUT = ("blind", "blind-held-out")  # sets measured only with --held-out
 KEYWORDS = ROOT / "data" / "urgent_keywords.toml"
 SECTIONS = {"danger": (True, False), "ordinary": (False, False), "hard": (False, True)}

@@ -11,15 +11,21 @@ from bench.urgency import HALVES, KEYWORDS, SETS, load, load_set, measure
 from core.urgency import UrgencyKeywords, UrgencyMatch
 
 # Per set and language: (lowest recall, highest false-alarm rate), just under what the lists reach.
-# The held-out half was measured once, after the lists were done: it is the honest estimate, and
-# well under the product owner's target (≥ 90 % caught, ≤ 5 % flagged).
+# The development corpora were tuned on, so they stay near 100 %; the honest estimates are each
+# set's figure from before the lists were changed for it (data/urgency-corpus/README.md) and the
+# blind set's held-out half, never tuned on, measured once after lists version 4 were done.
+BLIND_FLOOR = {"ru": (0.96, 0.01), "ky": (0.88, 0.06), "en": (0.91, 0.06)}
+HELD_OUT_FLOOR = {"ru": (0.93, 0.01), "ky": (0.76, 0.11), "en": (0.83, 0.11)}
 FLOORS = {
-    "corpus": {"ru": (0.99, 0.02), "ky": (0.99, 0.01), "en": (0.98, 0.04)},
-    "second": {"ru": (0.57, 0.09), "ky": (0.47, 0.09), "en": (0.45, 0.10)},
+    "corpus": {"ru": (0.99, 0.01), "ky": (0.99, 0.01), "en": (0.99, 0.02)},
+    "second": {"ru": (0.99, 0.01), "ky": (0.98, 0.01), "en": (0.99, 0.02)},
+    "third": {"ru": (0.99, 0.01), "ky": (0.94, 0.01), "en": (0.99, 0.01)},
+    "fourth": {"ru": (0.99, 0.01), "ky": (0.99, 0.01), "en": (0.99, 0.01)},
+    "fifth": {"ru": (0.99, 0.01), "ky": (0.94, 0.01), "en": (0.94, 0.01)},
     "starting": {"ru": (0.99, 0.0), "ky": (0.99, 0.0), "en": (0.99, 0.0)},
-    "blind": {"ru": (0.84, 0.04), "ky": (0.81, 0.06), "en": (0.81, 0.07)},
+    "blind": BLIND_FLOOR,
     "blind-dev": {"ru": (0.99, 0.0), "ky": (0.99, 0.0), "en": (0.99, 0.0)},
-    "blind-held-out": {"ru": (0.69, 0.07), "ky": (0.63, 0.11), "en": (0.63, 0.14)},
+    "blind-held-out": HELD_OUT_FLOOR,
 }
 
 
@@ -38,13 +44,16 @@ def test_recall_and_false_alarms_stay_above_the_floor(keywords, name):
         assert row.false_alarm_rate <= false_alarms, (language, row.false_alarms_list)
 
 
-def test_the_corpus_is_large_and_a_third_of_its_ordinary_messages_are_hard():
-    samples = load(SETS["corpus"])
-    assert len(samples) >= 300
+@pytest.mark.parametrize(
+    ("name", "least"),
+    [("corpus", 45), ("second", 100), ("third", 40), ("fourth", 30), ("fifth", 20)],
+)
+def test_a_corpus_is_large_and_a_third_of_its_ordinary_messages_are_hard(name, least):
+    samples = load(SETS[name])
     for language in ("ru", "ky", "en"):
         ordinary = [s for s in samples if s.language == language and not s.danger]
         danger = [s for s in samples if s.language == language and s.danger]
-        assert len(danger) >= 45 and len(ordinary) >= 45
+        assert len(danger) >= least and len(ordinary) >= least
         assert sum(s.hard for s in ordinary) * 3 >= len(ordinary)
 
 
