@@ -173,6 +173,20 @@ def _print_details(name: str, figures: dict[str, Figures]) -> None:
             print(f"  {name}/{language} FALSE ALARM: {text}  <- {' | '.join(terms)}")
 
 
+def report_extra(keywords: UrgencyKeywords, directory: Path, *, quiet: bool) -> bool:
+    """Print the figures of a set kept outside the repository (and, unless quiet, its misses and
+    false alarms); False when the directory holds no set."""
+    samples = load(directory)
+    if not samples:
+        return False
+    name = f"extra {directory}"
+    figures = measure(keywords, samples)
+    _print_table(name, figures)
+    if not quiet:
+        _print_details(name, figures)
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keywords", type=Path, default=KEYWORDS)
@@ -204,14 +218,8 @@ def main() -> None:
         if not args.quiet and name in SHOWN:
             _print_details(name, figures)
     for directory in args.extra:
-        samples = load(directory)
-        if not samples:
+        if not report_extra(keywords, directory, quiet=args.quiet):
             parser.error(f"no ru.txt, ky.txt or en.txt in {directory}")
-        name = f"extra {directory}"
-        figures = measure(keywords, samples)
-        _print_table(name, figures)
-        if not args.quiet:
-            _print_details(name, figures)
     print(f"\nlists compiled in {load_ms:.0f} ms; ", end="")
     print(f"{microseconds_per_message(keywords, texts):.0f} µs per message")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.urgency import HALVES, KEYWORDS, SETS, load, load_set, measure
+from bench.urgency import HALVES, KEYWORDS, SETS, load, load_set, measure, report_extra
 from core.urgency import UrgencyKeywords, UrgencyMatch
 
 # Per set and language: (lowest recall, highest false-alarm rate), just under what the lists reach.
@@ -67,6 +67,26 @@ def test_a_corpus_is_large_and_a_third_of_its_ordinary_messages_are_hard(name, l
         danger = [s for s in samples if s.language == language and s.danger]
         assert len(danger) >= least and len(ordinary) >= least
         assert sum(s.hard for s in ordinary) * 3 >= len(ordinary)
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_an_extra_set_is_reported_on_its_own_and_quiet_keeps_its_messages_unseen(
+    keywords, tmp_path, capsys, quiet
+):
+    (tmp_path / "ru.txt").write_text(
+        "[danger]\nОтчим избивает дочь\nнеслыханная беда у нас\n"
+        "[ordinary]\nНужна справка\n[hard]\nУбили полдня в очереди\n",
+        encoding="utf-8",
+    )
+    assert report_extra(keywords, tmp_path, quiet=quiet)
+    printed = capsys.readouterr().out
+    assert f"extra {tmp_path}" in printed
+    assert "ru" in printed and "50.0%" in printed  # one of the two danger messages caught
+    assert ("неслыханная беда у нас" in printed) is not quiet
+
+
+def test_an_extra_directory_without_a_set_is_refused(keywords, tmp_path):
+    assert not report_extra(keywords, tmp_path, quiet=True)
 
 
 @pytest.mark.parametrize(
