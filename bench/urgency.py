@@ -4,7 +4,7 @@
                                       [--extra DIR ...]
 
 Reads the development corpus (`data/urgency-corpus/{ru,ky,en}.txt`), the later development
-corpora (`second/` to `eighth/`, each written before the lists were changed for it), the
+corpora (`second/` to `ninth/`, each written before the lists were changed for it), the
 project's starting set (`data/urgency-corpus/starting/`) and the blind set
 (`data/urgency-corpus/blind/`, written by someone who never saw the lists), runs
 `UrgencyKeywords.match` on every message and prints, per set and language: danger and
@@ -47,6 +47,7 @@ SETS = {
     "sixth": CORPUS / "sixth",
     "seventh": CORPUS / "seventh",
     "eighth": CORPUS / "eighth",
+    "ninth": CORPUS / "ninth",
     "starting": CORPUS / "starting",
     "blind": BLIND,
 }
