@@ -14,8 +14,8 @@ from core.urgency import UrgencyKeywords, UrgencyMatch
 # The development corpora were tuned on, so they stay near 100 %; the honest estimates are each
 # set's figure from before the lists were changed for it (data/urgency-corpus/README.md) and the
 # blind set's held-out half, never tuned on, measured once after lists version 4 were done.
-BLIND_FLOOR = {"ru": (0.96, 0.01), "ky": (0.88, 0.06), "en": (0.91, 0.06)}
-HELD_OUT_FLOOR = {"ru": (0.93, 0.01), "ky": (0.76, 0.11), "en": (0.83, 0.11)}
+BLIND_FLOOR = {"ru": (0.96, 0.01), "ky": (0.89, 0.06), "en": (0.91, 0.06)}
+HELD_OUT_FLOOR = {"ru": (0.93, 0.01), "ky": (0.79, 0.11), "en": (0.83, 0.11)}
 FLOORS = {
     "corpus": {"ru": (0.99, 0.01), "ky": (0.99, 0.01), "en": (0.99, 0.02)},
     "second": {"ru": (0.99, 0.01), "ky": (0.98, 0.01), "en": (0.99, 0.02)},
