@@ -1,19 +1,27 @@
 """How well the urgency lists catch danger and leave ordinary messages alone, per language.
 
     .venv/bin/python -m bench.urgency [--keywords data/urgent_keywords.toml] [--quiet] [--held-out]
+                                      [--extra DIR ...]
 
-Reads the development corpus (`data/urgency-corpus/{ru,ky,en}.txt`), the project's starting
-set (`data/urgency-corpus/starting/`) and the blind set (`data/urgency-corpus/blind/`, written by
-someone who never saw the lists), runs `UrgencyKeywords.match` on every message and prints, per
-set and language: danger and ordinary messages, recall (danger caught), the false-alarm rate
-(ordinary flagged) and how many of the false alarms were hard cases; then every miss and every
-false alarm with what matched, for reviewers; then microseconds per message.
+Reads the development corpus (`data/urgency-corpus/{ru,ky,en}.txt`), the later development
+corpora (`second/` to `ninth/`, each written before the lists were changed for it), the
+project's starting set (`data/urgency-corpus/starting/`) and the blind set
+(`data/urgency-corpus/blind/`, written by someone who never saw the lists), runs
+`UrgencyKeywords.match` on every message and prints, per set and language: danger and
+ordinary messages, recall (danger caught), the false-alarm rate (ordinary flagged) and how many
+of the false alarms were hard cases; then every miss and every false alarm with what matched,
+for reviewers; then microseconds per message.
 
 The blind set is also shown as two halves: "blind-dev" (the 1st, 3rd, 5th… message of each
 section), which list edits may be checked against, and "blind-held-out" (the 2nd, 4th…), which
 must not be: its messages, like those of the whole blind set, are never printed, and its
 figures (and the whole set's) only with --held-out, to be read once a change is done, so they
 stay an honest estimate of how the lists do on messages nobody tuned them to.
+
+`--extra DIR` measures one more set in the same format (`DIR/ru.txt`, `ky.txt`, `en.txt`, any of
+them), reported on its own under the directory's name: a held-out set the lists were never tuned
+on. Its misses and false alarms are listed unless `--quiet` is given, so whoever keeps it blind
+reads only the figures.
 `tests/test_urgency.py` imports `measure` and keeps the figures above a floor.
 """
 
@@ -30,9 +38,22 @@ from core.urgency import UrgencyKeywords
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "data" / "urgency-corpus"
 BLIND = CORPUS / "blind"
-SETS = {"corpus": CORPUS, "starting": CORPUS / "starting", "blind": BLIND}
+SETS = {
+    "corpus": CORPUS,
+    "second": CORPUS / "second",
+    "third": CORPUS / "third",
+    "fourth": CORPUS / "fourth",
+    "fifth": CORPUS / "fifth",
+    "sixth": CORPUS / "sixth",
+    "seventh": CORPUS / "seventh",
+    "eighth": CORPUS / "eighth",
+    "ninth": CORPUS / "ninth",
+    "starting": CORPUS / "starting",
+    "blind": BLIND,
+}
 HALVES = {"blind-dev": (BLIND, 1), "blind-held-out": (BLIND, 0)}  # position in section % 2
-SHOWN = ("corpus", "starting", "blind-dev")  # sets whose misses and false alarms are printed
+# sets whose misses and false alarms are printed
+SHOWN = (*(name for name in SETS if name != "blind"), "blind-dev")
 HELD_OUT = ("blind", "blind-held-out")  # sets measured only with --held-out
 KEYWORDS = ROOT / "data" / "urgent_keywords.toml"
 SECTIONS = {"danger": (True, False), "ordinary": (False, False), "hard": (False, True)}
@@ -153,12 +174,34 @@ def _print_details(name: str, figures: dict[str, Figures]) -> None:
             print(f"  {name}/{language} FALSE ALARM: {text}  <- {' | '.join(terms)}")
 
 
+def report_extra(keywords: UrgencyKeywords, directory: Path, *, quiet: bool) -> bool:
+    """Print the figures of a set kept outside the repository (and, unless quiet, its misses and
+    false alarms); False when the directory holds no set."""
+    samples = load(directory)
+    if not samples:
+        return False
+    name = f"extra {directory}"
+    figures = measure(keywords, samples)
+    _print_table(name, figures)
+    if not quiet:
+        _print_details(name, figures)
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keywords", type=Path, default=KEYWORDS)
     parser.add_argument("--quiet", action="store_true", help="only the tables")
     parser.add_argument(
         "--held-out", action="store_true", help="also the whole blind set and its held-out half"
+    )
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="one more set (DIR/ru.txt, ky.txt, en.txt), reported on its own",
     )
     args = parser.parse_args()
     started = time.perf_counter()
@@ -175,6 +218,9 @@ def main() -> None:
         _print_table(name, figures)
         if not args.quiet and name in SHOWN:
             _print_details(name, figures)
+    for directory in args.extra:
+        if not report_extra(keywords, directory, quiet=args.quiet):
+            parser.error(f"no ru.txt, ky.txt or en.txt in {directory}")
     print(f"\nlists compiled in {load_ms:.0f} ms; ", end="")
     print(f"{microseconds_per_message(keywords, texts):.0f} µs per message")
 

@@ -14,12 +14,17 @@ so every list is checked against every text:
   «избивает», «избивали»; Kyrgyz «сабап» covers «сабаптыр». A Kyrgyz stem ending in к also
   matches with г («зомбулук» → «зомбулугу»). Exceptions name innocent words that start with a
   stem («сабак», "lesson", against «саба», "beat"). Long Russian stems tolerate one typo
-  ("избевает"); Kyrgyz ones do not, as one vowel often tells two words apart.
-- Phrases are word starts in a row; "..." lets up to three other words in between, so
+  ("избевает"); Kyrgyz ones do not, as one vowel often tells two words apart. Russian entries
+  are also matched spelt loosely, the way hurried or unschooled Russian is typed: unstressed о
+  as а, е/э/ы as и, no soft or hard sign, doubled letters single («прапал» for «пропал»,
+  «гразит» for «грозит», «убет» for «убьет»).
+- Phrases are word starts in a row; "..." lets up to four other words in between, so
   «бьет ... @child» catches «бьет нашего старшего ребенка». `@name` stands for a group of words.
   "Together" rules need all their parts in one sentence, in any order, for danger said without
   an alarming word ("hide" + "drunk").
-- A match is dropped when a negation stands right before it («не бьет», "never hit"), when a
+- A match is dropped inside a `jokes` entry when the text laughs ("he'll kill me when he sees
+  the price lol"), when a `resolved` entry follows it ("found her after ten minutes, all fine",
+  «табылды, баары жакшы»), when a negation stands right before it («не бьет», "never hit"), when a
   Kyrgyz «жок»/«эмес» stands right after it («урган жок»), or when it lies inside a figure of
   speech ("killed five hours in the queue").
 
@@ -39,21 +44,26 @@ from pathlib import Path
 
 from core.languages import SUPPORTED_LANGUAGES
 
-GAP = 3  # other words allowed where a phrase says "..."
+GAP = 4  # other words allowed where a phrase says "..."
 FUZZY_MIN = 6  # stems at least this long tolerate one typo
 # A word typed in Latin letters often drops the soft sign ("malenkiy", "izbivayet"); entries
 # with ь also match such a word without it when what is left is this long ("бьет" → "бет"
 # would be the English "bet").
 SOFTLESS_MIN = 5
+# Loose spelling is too blunt for short words: «бьет» would become «бит», the start of «битва».
+LOOSE_MIN = 5
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"[.!?;…\n]")
 _CLAUSE_END = re.compile(r"[,:()—–]")
 _CYRILLIC = re.compile(r"[а-яёөүң]")
 _LATIN = re.compile(r"[a-zöüñı]")
 _KYRGYZ_FOLD = str.maketrans({"ё": "е", "ө": "о", "ү": "у", "ң": "н", "ъ": "ь"})
+_LOOSE = str.maketrans({"о": "а", "е": "и", "э": "и", "ы": "и", "й": "и", "ь": None})
+_DOUBLED = re.compile(r"(.)\1+")
 _HOMOGLYPHS = str.maketrans("aeopcxykmthb", "аеорсхукмтнв")
 _LATIN_DIGRAPHS = (
-    ("shch", "щ"), ("sch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"),
+    ("shch", "щ"), ("sch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"),
+    ("tsya", "тся"), ("ts", "ц"),
     ("yo", "е"), ("ye", "е"), ("ya", "я"), ("yu", "ю"), ("'", "ь"), ("’", "ь"), ("ʼ", "ь"),
     ("`", "ь"),
 )  # fmt: skip
@@ -69,6 +79,7 @@ _SOFT_Y = re.compile(r"(?<=[bcdfghjklmnpqrstvwxz])y(?=[aeou])")
 _SHORT_Y = re.compile(r"(?<=[aeiou])y(?![aeiou])")  # "kelbey" «келбей», "moy" «мой»
 _SHORT_I = re.compile(r"(?<=[aeou])i(?![aeiou])")  # "uidon" «уйдон», "kaida" «кайда»
 _KYRGYZ_VOWELS = (("o'", "ө"), ("u'", "ү"), ("o’", "ө"), ("u’", "ү"), ("oe", "ө"), ("ue", "ү"))
+_DOUBLED_CONSONANT = re.compile(r"^([bcdfghjklmnpqrstvwxz])\1")  # "ssyn", a slip for "syn"
 _NG = re.compile(r"ng(?![aeiouy])")  # Kyrgyz ң: "berbeseng" «бербесең», not "angel"
 _WHOLE = "."  # an entry ending in a full stop is that whole word, not a word start
 
@@ -79,14 +90,21 @@ def fold(word: str) -> str:
     return word.lower().translate(_KYRGYZ_FOLD)
 
 
+def loose(folded: str) -> str:
+    """A folded Russian word as it sounds, whatever its spelling: «пропал» and «прапал» → «прапал»,
+    «убьет» and «убет» → «убит», «жестокий» and «жжестокий» → «жистаки»."""
+    return _DOUBLED.sub(r"\1", folded.translate(_LOOSE))
+
+
 def transliterate(word: str) -> tuple[str, ...]:
     """Cyrillic readings of a lower-case Latin word ("urup" → «уруп», "b'et" → «бьет»).
 
     Where Latin spelling is ambiguous, every reading is kept: after a consonant, "y" before a
     vowel ("menya" «меня», "ubyu" «убью»); a final "j" («муж» "muj", «мой» "moj"); "i" for Kyrgyz
     ы ("kizim" «кызым») when the word has no "y"; Kyrgyz ө/ү as "o'"/"u'"/"oe"/"ue" and ң as a
-    final "ng"; "i" after a vowel is й ("uidon" «уйдон»)."""
-    readings = {word}
+    final "ng"; "i" after a vowel is й ("uidon" «уйдон»); "tsya" is «тся» ("povesitsya"); a doubled
+    first consonant is also read single ("ssyn" «сын», while "bill" stays no «бил»)."""
+    readings = {word, _DOUBLED_CONSONANT.sub(r"\1", word)}
     for latin, kyrgyz in _KYRGYZ_VOWELS:
         if latin in word:
             readings = {reading.replace(latin, kyrgyz) for reading in readings} | readings
@@ -270,6 +288,7 @@ class _Context:
     laughs: bool  # "чуть не убила сына ))": a joke, when an `almost` word stands before
     part_of: list[int]  # per word, its part of the sentence (see `_parts`)
     past_parts: set[int]  # parts that tell of the past and of nothing going on now
+    resolved_at: int  # the first word of the last `resolved` entry, -1 when there is none
 
 
 @dataclass(frozen=True)
@@ -293,7 +312,9 @@ class _Lists:
     almost: list[str] = field(default_factory=list)
     negated_after: list[str] = field(default_factory=list)
     laughter: list[str] = field(default_factory=list)
+    jokes: list[str] = field(default_factory=list)
     past: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
     ongoing: list[str] = field(default_factory=list)
     turns: list[str] = field(default_factory=list)
 
@@ -312,7 +333,9 @@ class UrgencyKeywords:
         self._almost: set[str] = set()
         self._negated_after: set[str] = set()
         self._laughter: set[str] = set()
+        self._jokes: list[_Rule] = []
         self._past: list[_Rule] = []
+        self._resolved: list[_Rule] = []
         self._ongoing: list[_Rule] = []
         self._turns: set[str] = set()
         for language, entries in lists.items():
@@ -323,6 +346,14 @@ class UrgencyKeywords:
         self._together = [tuple(self._affirmed(part) for part in parts) for parts in self._together]
         self._by_first = _index(self._rules)
         self._figures_by_first = _index(self._figures)
+        self._resolved_by_first = _index(self._resolved)
+        self._jokes_by_first = _index(self._jokes)
+        # "together" rules by each word their first part may start with, so a message is tried
+        # only against those whose first part it can match
+        self._together_by_first: dict[int, list[int]] = defaultdict(list)
+        for number, parts in enumerate(self._together):
+            for bit in _bits_of(parts[0].needs[0]):
+                self._together_by_first[bit].append(number)
 
     @classmethod
     def load(cls, path: Path) -> UrgencyKeywords:
@@ -354,7 +385,7 @@ class UrgencyKeywords:
                 for span in self._find(rule, words, masks, present)
                 if not self._cancelled(rule, span, words, context)
             ]
-        for parts in self._together:
+        for parts in self._together_candidates(present):
             if not all(part.possible(present) for part in parts):
                 continue
             found += self._find_together(parts, words, masks, present, context)
@@ -367,14 +398,19 @@ class UrgencyKeywords:
         terms = dict.fromkeys(text[words[s.first].start : words[s.last].end] for s in kept)
         return UrgencyMatch(tuple(terms))
 
+    def _together_candidates(self, present: int) -> Iterator[tuple[_Rule, ...]]:
+        numbers = {n for bit in _bits_of(present) for n in self._together_by_first.get(bit, ())}
+        return (self._together[number] for number in sorted(numbers))
+
     def _context(self, text: str, words: list[_Word], masks: list[int], present: int) -> _Context:
-        figures = [
-            span
-            for rule in _candidates(self._figures_by_first, present)
-            for span in self._find(rule, words, masks, present)
-        ]
         lowered = text.lower()
         laughs = any(marker in lowered for marker in self._laughter)
+        figures = [
+            span
+            for index in (self._figures_by_first, self._jokes_by_first if laughs else {})
+            for rule in _candidates(index, present)
+            for span in self._find(rule, words, masks, present)
+        ]
         part_of = self._parts(words)
         past, ongoing = (
             {
@@ -384,7 +420,15 @@ class UrgencyKeywords:
             }
             for rules in (self._past, self._ongoing)
         )
-        return _Context(figures, laughs, part_of, past - ongoing)
+        resolved_at = max(
+            (
+                span.first
+                for rule in _candidates(self._resolved_by_first, present)
+                for span in self._find(rule, words, masks, present)
+            ),
+            default=-1,
+        )
+        return _Context(figures, laughs, part_of, past - ongoing, resolved_at)
 
     def _parts(self, words: list[_Word]) -> list[int]:
         """Per word, its part of the text: a new part starts at each clause and at each word
@@ -404,6 +448,8 @@ class UrgencyKeywords:
             mask |= self._atoms["cyrillic"].lookup(reading)
         for reading in word.exact:
             mask |= self._atoms["exact"].lookup(reading)
+        for reading in word.cyrillic:
+            mask |= self._atoms["loose"].lookup(loose(reading))
         if word.latin:
             mask |= self._atoms["latin"].lookup(word.latin)
             for reading in word.cyrillic:
@@ -476,7 +522,7 @@ class UrgencyKeywords:
         хочет жить»); a Kyrgyz «жок»/«эмес» right after."""
         if any(span.overlaps(figure) for figure in context.figures):
             return True
-        if context.part_of[span.first] in context.past_parts:
+        if context.part_of[span.first] in context.past_parts or span.last < context.resolved_at:
             return True
         before = span.first - 1
         if before > 0 and _says(words[before], self._negations):
@@ -518,11 +564,15 @@ class UrgencyKeywords:
         self._figures += [self._rule(figure, language, negatable=False) for figure in lists.figures]
         for exception in lists.exceptions:
             self._atoms[_script(exception)].add_exception(_normal(exception))
+            if language == "ru" and _script(exception) == "cyrillic":
+                self._atoms["loose"].add_exception(loose(_normal(exception)))
         self._negations |= {_normal(word) for word in lists.negations}
         self._almost |= {_normal(word) for word in lists.almost}
         self._negated_after |= {_normal(word) for word in lists.negated_after}
         self._laughter |= {marker.lower() for marker in lists.laughter}
+        self._jokes += [self._rule(entry, language, negatable=False) for entry in lists.jokes]
         self._past += [self._rule(entry, language, negatable=False) for entry in lists.past]
+        self._resolved += [self._rule(entry, language, negatable=False) for entry in lists.resolved]
         self._ongoing += [self._rule(entry, language, negatable=False) for entry in lists.ongoing]
         self._turns |= {_normal(word) for word in lists.turns}
 
@@ -566,6 +616,8 @@ class UrgencyKeywords:
             mask |= bit
             if language == "ky" and script == "cyrillic" and not whole and text.endswith("к"):
                 mask |= atoms.bit(text[:-1] + "г", whole)  # «зомбулук» → «зомбулугу»
+            if language == "ru" and script == "cyrillic" and len(loose(text)) >= LOOSE_MIN:
+                self._atoms["loose"].alias(loose(text), whole, bit)
             if fuzzy and script == "cyrillic" and not whole and len(text) >= FUZZY_MIN:
                 atoms.add_fuzzy(text, bit)
             softless = text.replace("ь", "")
@@ -574,7 +626,7 @@ class UrgencyKeywords:
         return mask
 
 
-_SCRIPTS = ("cyrillic", "exact", "latin", "softless")
+_SCRIPTS = ("cyrillic", "exact", "latin", "softless", "loose")
 
 
 def _script(entry: str) -> str:

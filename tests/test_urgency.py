@@ -7,18 +7,29 @@ from __future__ import annotations
 
 import pytest
 
-from bench.urgency import HALVES, KEYWORDS, SETS, load, load_set, measure
+from bench.urgency import HALVES, KEYWORDS, SETS, load, load_set, measure, report_extra
 from core.urgency import UrgencyKeywords, UrgencyMatch
 
 # Per set and language: (lowest recall, highest false-alarm rate), just under what the lists reach.
-# The held-out half was measured once, after the lists were done: it is the honest estimate, and
-# well under the product owner's target (≥ 90 % caught, ≤ 5 % flagged).
+# The development corpora were tuned on, so they stay near 100 %; the honest estimates are each
+# set's figure from before the lists were changed for it (data/urgency-corpus/README.md) and the
+# blind set's held-out half, never tuned on, measured once after lists version 4 were done.
+BLIND_FLOOR = {"ru": (0.96, 0.01), "ky": (0.89, 0.06), "en": (0.91, 0.06)}
+HELD_OUT_FLOOR = {"ru": (0.93, 0.01), "ky": (0.79, 0.11), "en": (0.83, 0.11)}
 FLOORS = {
-    "corpus": {"ru": (0.99, 0.02), "ky": (0.99, 0.01), "en": (0.98, 0.04)},
+    "corpus": {"ru": (0.99, 0.01), "ky": (0.99, 0.01), "en": (0.99, 0.02)},
+    "second": {"ru": (0.99, 0.01), "ky": (0.98, 0.01), "en": (0.99, 0.02)},
+    "third": {"ru": (0.99, 0.01), "ky": (0.94, 0.01), "en": (0.99, 0.01)},
+    "fourth": {"ru": (0.99, 0.01), "ky": (0.99, 0.01), "en": (0.99, 0.01)},
+    "fifth": {"ru": (0.99, 0.01), "ky": (0.94, 0.01), "en": (0.94, 0.01)},
+    "sixth": {"ru": (0.99, 0.01), "ky": (0.99, 0.01), "en": (0.99, 0.01)},
+    "seventh": {"ru": (0.99, 0.01), "ky": (0.99, 0.01), "en": (0.99, 0.01)},
+    "eighth": {"ru": (0.99, 0.01), "ky": (0.99, 0.01), "en": (0.99, 0.01)},
+    "ninth": {"ru": (0.99, 0.01), "ky": (0.99, 0.01), "en": (0.99, 0.01)},
     "starting": {"ru": (0.99, 0.0), "ky": (0.99, 0.0), "en": (0.99, 0.0)},
-    "blind": {"ru": (0.84, 0.04), "ky": (0.81, 0.06), "en": (0.81, 0.07)},
+    "blind": BLIND_FLOOR,
     "blind-dev": {"ru": (0.99, 0.0), "ky": (0.99, 0.0), "en": (0.99, 0.0)},
-    "blind-held-out": {"ru": (0.69, 0.07), "ky": (0.63, 0.11), "en": (0.63, 0.14)},
+    "blind-held-out": HELD_OUT_FLOOR,
 }
 
 
@@ -37,14 +48,47 @@ def test_recall_and_false_alarms_stay_above_the_floor(keywords, name):
         assert row.false_alarm_rate <= false_alarms, (language, row.false_alarms_list)
 
 
-def test_the_corpus_is_large_and_a_third_of_its_ordinary_messages_are_hard():
-    samples = load(SETS["corpus"])
-    assert len(samples) >= 300
+@pytest.mark.parametrize(
+    ("name", "least"),
+    [
+        ("corpus", 45),
+        ("second", 100),
+        ("third", 40),
+        ("fourth", 30),
+        ("fifth", 20),
+        ("sixth", 20),
+        ("seventh", 15),
+        ("eighth", 15),
+        ("ninth", 10),
+    ],
+)
+def test_a_corpus_is_large_and_a_third_of_its_ordinary_messages_are_hard(name, least):
+    samples = load(SETS[name])
     for language in ("ru", "ky", "en"):
         ordinary = [s for s in samples if s.language == language and not s.danger]
         danger = [s for s in samples if s.language == language and s.danger]
-        assert len(danger) >= 45 and len(ordinary) >= 45
+        assert len(danger) >= least and len(ordinary) >= least
         assert sum(s.hard for s in ordinary) * 3 >= len(ordinary)
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_an_extra_set_is_reported_on_its_own_and_quiet_keeps_its_messages_unseen(
+    keywords, tmp_path, capsys, quiet
+):
+    (tmp_path / "ru.txt").write_text(
+        "[danger]\nОтчим избивает дочь\nнеслыханная беда у нас\n"
+        "[ordinary]\nНужна справка\n[hard]\nУбили полдня в очереди\n",
+        encoding="utf-8",
+    )
+    assert report_extra(keywords, tmp_path, quiet=quiet)
+    printed = capsys.readouterr().out
+    assert f"extra {tmp_path}" in printed
+    assert "ru" in printed and "50.0%" in printed  # one of the two danger messages caught
+    assert ("неслыханная беда у нас" in printed) is not quiet
+
+
+def test_an_extra_directory_without_a_set_is_refused(keywords, tmp_path):
+    assert not report_extra(keywords, tmp_path, quiet=True)
 
 
 @pytest.mark.parametrize(
@@ -59,13 +103,18 @@ def test_the_corpus_is_large_and_a_third_of_its_ordinary_messages_are_hard():
         ("balamdy urup jatat", ("urup",)),  # Kyrgyz in Latin letters
         ("menya b'et muzh", ("b'et",)),  # Russian in Latin letters
         ("отчим избевает сына", ("избевает",)),  # a typo
+        ("мой ребенок прапал", ("ребенок прапал",)),  # unstressed о typed as а
+        ("podrostok skazal chto povesitsya", ("povesitsya",)),  # "tsya" is «тся»
+        ("ssyn ne prishel domoy", ("ssyn ne prishel",)),  # a doubled first letter
+        ("муж гразит зарезат", ("муж гразит", "гразит зарезат")),  # loose Russian spelling
+        ("Дочь нашлась, но теперь ребенок пропал снова", ("ребенок пропал",)),  # after `resolved`
         ("Муж чуть не убил сына", ("убил",)),  # «чуть не» is no negation
         (
             "malenkiy syn 3 dnya ne kushaet",
             ("malenkiy", "syn", "dnya", "ne kushaet"),
         ),  # no soft sign
         ("kyzymdy uidon chygarbay jatat", ("uidon chygarbay",)),  # "ui" is «үй»
-        ("oltoromun dep korkutat", ("oltoromun", "korkutat")),  # «өлтүрөмүн», ө and ү as o
+        ("oltoromun dep korkutat", ("oltoromun dep korkutat",)),  # «өлтүрөмүн», ө and ү as o
         ("агасы балдарды бить кылат", ("бить кылат",)),  # a Russian verb in Kyrgyz grammar
         ("Раньше он только кричал а теперь бьет детей", ("бьет детей",)),  # past, then now
         ("Муж бил меня три года назад и опять бьет", ("бил меня", "бьет")),  # «опять»: ongoing
@@ -74,6 +123,7 @@ def test_the_corpus_is_large_and_a_third_of_its_ordinary_messages_are_hard():
             ("Отчим", "ночью", "заходит", "комнату", "дочке"),
         ),
         ("The kids hide under the bed when he comes home drunk", ("hide", "drunk")),
+        ("My husband beats me", ("beats",)),  # not the idiom "beats me why"
         (
             "my daughter has not come home since yesterday",
             ("daughter has not come", "since", "yesterday"),
@@ -102,12 +152,18 @@ def test_a_match_says_what_it_matched(keywords, text, terms):
         "Потерял паспорт и свидетельство ребенка",
         "We killed five hours in the queue",
         "This paperwork is killing me",
+        "Beats me why the office is closed on Monday",
         "We lost our son's birth certificate",
         "Я чуть не убила сына когда увидела дневник)))",  # a joke: «чуть» and laughter
         "I almost killed him when I saw the bill haha",
+        "My husband will kill me when he sees the price lol",  # a joke: `jokes` and laughter
+        "Күйөөм баасын укса мени өлтүрөт))",
         "Муж бил меня три года назад, сейчас мы в разводе, нужна справка",  # over
         "My husband used to hit me years ago, now I need papers for school",
         "Кызым мурун үйдөн качып кеткен, азыр баары жакшы",
+        "Дочка вчера потерялась в ТЦ, но через 10 минут нашлась, слава богу",  # resolved
+        "My daughter got lost in the mall but security found her in 10 minutes",
+        "Кызым базарда адашып кетти, бир сааттан кийин табылды, кудайга шүгүр",
         "Хочу записаться на семинар о домашнем насилии",  # a talk about violence
         "Is there a suicide prevention session for parents?",
         "Уулумду мектептен чыгарабыз деп коркутушту",  # a school's threat
