@@ -1,8 +1,9 @@
 """Benchmark: many parents through the Documents flow at once, against a bare echo bot.
 
-    .venv/bin/python -m bench.documents_flow [--parents 1000] [--database-url URL]
+    .venv/bin/python -m bench.documents_flow [--parents 1000] [--database-url URL] [--layout split]
 
-Both bots run as their own processes (Koldo exactly as `koldo run`, handling updates as tasks)
+Both bots run as their own processes (Koldo exactly as `koldo run`, handling updates as tasks;
+with `--layout split` as `koldo bot` beside a `koldo worker`, whose memory is reported too)
 and poll the same kind of local Bot API emulator over real HTTP. Every simulated person waits
 for what they need to see next (the button to press, the echo) before acting, like a person
 would, but without thinking time. Printed for each bot: updates handled per second, p50/p99
@@ -47,6 +48,7 @@ class Figures:
     p99_ms: float
     peak_rss_mb: float
     idle_rss_mb: float
+    worker_peak_rss_mb: float | None = None
 
 
 def rss_mb(pid: int, field: str) -> float:
@@ -139,13 +141,13 @@ async def measure(
     env: dict[str, str],
     people: int,
     person: Callable[[BotApiEmulator, int], Awaitable[None]],
+    worker: list[str] | None = None,
 ) -> Figures:
     async with BotApiEmulator() as emulator:
         env = {**env, "KOLDO_TELEGRAM__API_BASE_URL": emulator.base_url}
         arguments = [*command, emulator.base_url, TEST_TOKEN] if name == "echo" else command
-        process = await asyncio.create_subprocess_exec(
-            *arguments, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        companion = await _start(worker, env) if worker else None
+        process = await _start(arguments, env)
         try:
             await wait_polling(emulator, process)
             await asyncio.sleep(1)
@@ -154,9 +156,12 @@ async def measure(
             await asyncio.gather(*(person(emulator, 10_000 + n) for n in range(people)))
             seconds = time.monotonic() - started
             peak = rss_mb(process.pid, "VmHWM")
+            worker_peak = rss_mb(companion.pid, "VmHWM") if companion else None
         finally:
-            process.terminate()
-            await asyncio.wait_for(process.wait(), 30)
+            for running in (process, companion):
+                if running is not None:
+                    running.terminate()
+                    await asyncio.wait_for(running.wait(), 30)
         latencies = emulator.response_latencies()
         calls = Counter(call.method for call in emulator.calls)
         print(f"{name}: Bot API calls {dict(calls.most_common())}", file=sys.stderr)
@@ -171,7 +176,14 @@ async def measure(
             p99_ms=round(percentile_ms(latencies, 0.99), 1),
             peak_rss_mb=round(peak, 1),
             idle_rss_mb=round(idle, 1),
+            worker_peak_rss_mb=round(worker_peak, 1) if worker_peak else None,
         )
+
+
+async def _start(command: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def arguments(doc: str | None, *, parents: int) -> argparse.ArgumentParser:
@@ -217,15 +229,25 @@ async def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=1, help="measure both bots this many times, alternating"
     )
+    parser.add_argument(
+        "--layout",
+        choices=["run", "split"],
+        default="run",
+        help="koldo run (one process), or koldo bot measured beside a koldo worker",
+    )
     args = parser.parse_args()
-    koldo_command = [str(Path(sys.executable).with_name("koldo")), "--log-level", "WARNING", "run"]
+    koldo = [str(Path(sys.executable).with_name("koldo")), "--log-level", "WARNING"]
+    koldo_command = [*koldo, "run" if args.layout == "run" else "bot"]
+    worker_command = [*koldo, "worker"] if args.layout == "split" else None
     rounds: list[dict[str, Any]] = []
     for _round in range(args.rounds):
         async with koldo_environment(args.database_url) as env:  # a fresh database each round
             echo = await measure(
                 "echo", [sys.executable, "-m", "bench.echo_bot"], env, args.parents, echo_person
             )
-            koldo = await measure("koldo", koldo_command, env, args.parents, documents_parent)
+            koldo = await measure(
+                "koldo", koldo_command, env, args.parents, documents_parent, worker_command
+            )
         ratio = koldo.updates_per_second / echo.updates_per_second
         rounds.append({"echo": asdict(echo), "koldo": asdict(koldo), "ratio": round(ratio, 3)})
         _print_round(echo, koldo, ratio)
@@ -254,6 +276,8 @@ def _print_round(echo: Figures, koldo: Figures, ratio: float) -> None:
             f"{row.p50_ms:>8} {row.p99_ms:>8} {row.peak_rss_mb:>8} {row.idle_rss_mb:>8}"
         )
     print(f"koldo / echo updates per second: {ratio:.2f}")
+    if koldo.worker_peak_rss_mb is not None:
+        print(f"koldo worker peak memory: {koldo.worker_peak_rss_mb} MB")
 
 
 if __name__ == "__main__":

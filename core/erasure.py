@@ -26,7 +26,14 @@ from enum import StrEnum
 from core.bookings import forget_parent as forget_bookings
 from core.clock import utcnow
 from core.outbox import Kind, to_staff
-from core.requests import OPEN_STATUSES, Author, Status, change_status, format_reference
+from core.requests import (
+    REQUEST_STATUSES,
+    Author,
+    Status,
+    Step,
+    change_status,
+    format_reference,
+)
 from storage.database import Database
 from storage.models import Request
 from storage.repositories import Repositories
@@ -64,8 +71,8 @@ async def forget_user(db: Database, user_id: int, *, key: bytes) -> ErasureRepor
     async with db.transaction() as repos:
         requests = await repos.requests.all_of_user(user_id)
         for request in requests:
-            if request.status in OPEN_STATUSES:
-                await change_status(repos, request, Status.WITHDRAWN, actor_id=None, at=now)
+            if REQUEST_STATUSES.allows(Status(request.status), Step.WITHDRAW):
+                await change_status(repos, request, Step.WITHDRAW, actor_id=None, at=now)
                 request.closed_at = now
         await _erase(repos, requests, Reason.PARENT, now)
         await forget_bookings(repos, user_id, now)

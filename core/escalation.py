@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.clock import as_utc, utcnow
-from core.inbox import UNTAKEN
 from core.outbox import Kind, to_staff
+from core.requests import UNTAKEN
 from core.workhours import WorkingCalendar
 from storage.database import Database
 

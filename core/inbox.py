@@ -16,9 +16,10 @@ from core.errors import InvalidTransition, NotFound
 from core.forms import AttachmentKind, message_text
 from core.outbox import Kind, Wanted, refresh_card, to_parent, to_staff
 from core.requests import (
-    OPEN_STATUSES,
+    REQUEST_STATUSES,
     Author,
     Status,
+    Step,
     audit_request,
     change_status,
     record_message,
@@ -28,7 +29,6 @@ from storage.database import Database
 from storage.models import Request, RequestMessage, StaffMember
 from storage.repositories import Repositories
 
-UNTAKEN = frozenset({Status.NEW, Status.REOPENED})
 # What the parent hears about; other changes (e.g. a reassignment) are staff business.
 TOLD_TO_PARENT = frozenset({Status.IN_PROGRESS, Status.WAITING_PARENT, Status.RESOLVED})
 
@@ -48,21 +48,26 @@ async def _staff_action(
 async def _move(
     repos: Repositories,
     request: Request,
-    new: Status,
+    step: Step,
     *,
     staff_id: int,
     now: datetime,
     **event: Any,
-) -> None:
-    """Change the status as staff (which re-draws the card), tell the parent if it concerns
+) -> Status | None:
+    """Take `step` as staff (core.requests.REQUEST_STATUSES decides whether it is allowed and
+    where it leads; a change re-draws the card), tell the parent if the new status concerns
     them, say it in the topic (`event` names another line than the new status, e.g. a
-    reassignment)."""
-    await change_status(repos, request, new, actor_id=staff_id, at=now, actor=Author.STAFF)
+    reassignment). Returns the new status, None when the step left it as it was (nothing is
+    said then)."""
+    new = await change_status(repos, request, step, actor_id=staff_id, at=now, actor=Author.STAFF)
+    if new is None:
+        return None
     if new in TOLD_TO_PARENT:
         to_parent(repos, request, Kind.STATUS_NOTICE, now, status=new.value)
     to_staff(
         repos, request, Kind.STAFF_EVENT, now, actor_id=staff_id, **(event or {"event": new.value})
     )
+    return new
 
 
 def _take(request: Request, staff_id: int, now: datetime) -> None:
@@ -73,25 +78,19 @@ def _take(request: Request, staff_id: int, now: datetime) -> None:
 async def take(db: Database, *, staff_id: int, request_id: int) -> None:
     now = utcnow()
     async with _staff_action(db, staff_id, request_id, "request.take") as (repos, request, _):
-        status = Status(request.status)
-        if status not in OPEN_STATUSES:
-            raise InvalidTransition("closed", status=status.value)
-        if status == Status.IN_PROGRESS and request.assignee_id == staff_id:
+        if request.status == Status.IN_PROGRESS and request.assignee_id == staff_id:
             raise InvalidTransition("already_yours")
+        await _move(repos, request, Step.TAKE, staff_id=staff_id, now=now)
         _take(request, staff_id, now)
-        await _move(repos, request, Status.IN_PROGRESS, staff_id=staff_id, now=now)
         audit_request(repos, "request.taken", request, actor_id=staff_id, at=now)
 
 
 async def wait_for_parent(db: Database, *, staff_id: int, request_id: int) -> None:
     now = utcnow()
     async with _staff_action(db, staff_id, request_id, "request.wait") as (repos, request, _):
-        status = Status(request.status)
-        if status not in OPEN_STATUSES or status == Status.WAITING_PARENT:
-            raise InvalidTransition("not_waiting", status=status.value)
+        await _move(repos, request, Step.WAIT, staff_id=staff_id, now=now)
         if request.assignee_id is None:
             _take(request, staff_id, now)
-        await _move(repos, request, Status.WAITING_PARENT, staff_id=staff_id, now=now)
         audit_request(repos, "request.waiting_parent", request, actor_id=staff_id, at=now)
 
 
@@ -99,14 +98,11 @@ async def resolve(db: Database, *, staff_id: int, request_id: int) -> None:
     """Close the request and ask the parent whether the problem was solved."""
     now = utcnow()
     async with _staff_action(db, staff_id, request_id, "request.resolve") as (repos, request, _):
-        status = Status(request.status)
-        if status not in OPEN_STATUSES:
-            raise InvalidTransition("closed", status=status.value)
+        await _move(repos, request, Step.RESOLVE, staff_id=staff_id, now=now)
         if request.assignee_id is None:
             _take(request, staff_id, now)
         request.closed_at = now
         request.satisfaction = request.satisfaction_at = None
-        await _move(repos, request, Status.RESOLVED, staff_id=staff_id, now=now)
         # Asked in the morning when resolved at night; not at all if the parent has written
         # again by then (which reopens the request).
         to_parent(
@@ -118,19 +114,15 @@ async def resolve(db: Database, *, staff_id: int, request_id: int) -> None:
 async def reassign(db: Database, *, staff_id: int, request_id: int, to_staff_id: int) -> None:
     now = utcnow()
     async with _staff_action(db, staff_id, request_id, "request.reassign") as (repos, request, _):
-        status = Status(request.status)
-        if status not in OPEN_STATUSES:
-            raise InvalidTransition("closed", status=status.value)
+        event = {"event": "reassigned", "to_id": to_staff_id}
+        if await _move(repos, request, Step.REASSIGN, staff_id=staff_id, now=now, **event) is None:
+            # Taken already: the status stays, the card names the new assignee.
+            to_staff(repos, request, Kind.STAFF_EVENT, now, actor_id=staff_id, **event)
+            await refresh_card(repos, request, now)
         if await repos.staff.get(to_staff_id) is None:
             raise NotFound("staff")
         request.assignee_id = to_staff_id
         request.taken_at = request.taken_at or now
-        event = {"event": "reassigned", "to_id": to_staff_id}
-        if status in UNTAKEN:
-            await _move(repos, request, Status.IN_PROGRESS, staff_id=staff_id, now=now, **event)
-        else:
-            to_staff(repos, request, Kind.STAFF_EVENT, now, actor_id=staff_id, **event)
-            await refresh_card(repos, request, now)
         audit_request(
             repos,
             "request.reassigned",
@@ -179,8 +171,7 @@ async def reply(
     async with _staff_action(db, staff_id, request_id, "request.reply") as (repos, request, _):
         if request.user_id is None:
             raise InvalidTransition("no_parent")
-        if request.status == Status.WITHDRAWN:
-            raise InvalidTransition("withdrawn")
+        REQUEST_STATUSES.check(Status(request.status), Step.STAFF_REPLY)
         message = await _staff_message(
             repos,
             request,
@@ -195,9 +186,9 @@ async def reply(
         if message is None:
             return False
         message.delivery = "pending"
-        if Status(request.status) in UNTAKEN:
+        # Answering an untaken request takes it.
+        if await _move(repos, request, Step.STAFF_REPLY, staff_id=staff_id, now=now):
             _take(request, staff_id, now)
-            await _move(repos, request, Status.IN_PROGRESS, staff_id=staff_id, now=now)
         request.first_answer_at = request.first_answer_at or now
         request.updated_at = now
         to_parent(repos, request, Kind.STAFF_REPLY, now, message_id=message.id)

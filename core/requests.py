@@ -16,7 +16,7 @@ from typing import Any
 from core.audit import record_refusal
 from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
-from core.errors import AccessDenied, ConsentRequired, InvalidInput, InvalidTransition, NotFound
+from core.errors import AccessDenied, ConsentRequired, InvalidInput, NotFound
 from core.forms import (
     OTHER_SETTLEMENT,
     Answers,
@@ -30,6 +30,7 @@ from core.forms import (
     missing_fields,
 )
 from core.outbox import Kind, Priority, refresh_card, to_staff
+from core.transitions import Move, Transitions
 from core.urgency import UrgencyKeywords
 from storage.database import AlreadyStored, Database
 from storage.models import Request, RequestMessage, Settlement, StatusChange
@@ -63,9 +64,61 @@ class Status(StrEnum):
 
 
 OPEN_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.WAITING_PARENT, Status.REOPENED})
+UNTAKEN = (Status.NEW, Status.REOPENED)
+TAKEN = (Status.IN_PROGRESS, Status.WAITING_PARENT)
 # A parent who writes on a resolved request within this many days reopens it; later, their
 # message starts a new request (the old case is closed and its staff may have moved on).
 REOPEN_DAYS = 14
+
+
+class Step(StrEnum):
+    """What someone does to a request that its status must allow."""
+
+    TAKE = "take"
+    WAIT = "wait"  # staff wait for the parent's answer
+    RESOLVE = "resolve"
+    REASSIGN = "reassign"
+    STAFF_REPLY = "staff_reply"
+    PARENT_MESSAGE = "parent_message"
+    WITHDRAW = "withdraw"  # by the parent, or for them when their data is erased
+    RATE = "rate"  # the parent says whether the problem was solved
+
+
+_OPEN = tuple(status for status in Status if status in OPEN_STATUSES)
+
+REQUEST_STATUSES = Transitions(
+    initial=Status.NEW,
+    moves=(
+        # A second colleague taking a request in progress takes it over (a step in the history).
+        Move(Step.TAKE, _OPEN, Status.IN_PROGRESS),
+        Move(Step.WAIT, (*UNTAKEN, Status.IN_PROGRESS), Status.WAITING_PARENT),
+        Move(Step.RESOLVE, _OPEN, Status.RESOLVED),
+        Move(Step.REASSIGN, UNTAKEN, Status.IN_PROGRESS),
+        Move(Step.REASSIGN, TAKEN, None),
+        # Answering an untaken request takes it; a resolved one may still be answered.
+        Move(Step.STAFF_REPLY, UNTAKEN, Status.IN_PROGRESS),
+        Move(Step.STAFF_REPLY, (*TAKEN, Status.RESOLVED), None),
+        # The parent's answer puts the request back in progress; writing on a resolved request
+        # reopens it (after REOPEN_DAYS it starts a follow-up instead, see add_parent_message).
+        Move(Step.PARENT_MESSAGE, (Status.WAITING_PARENT,), Status.IN_PROGRESS),
+        Move(Step.PARENT_MESSAGE, (Status.RESOLVED,), Status.REOPENED),
+        Move(Step.PARENT_MESSAGE, (Status.NEW, Status.IN_PROGRESS, Status.REOPENED), None),
+        Move(Step.WITHDRAW, _OPEN, Status.WITHDRAWN),
+        Move(Step.RATE, (Status.RESOLVED,), None),
+    ),
+    refusals={
+        Step.TAKE: "closed",
+        Step.WAIT: "closed",
+        (Step.WAIT, Status.WAITING_PARENT): "not_waiting",
+        Step.RESOLVE: "closed",
+        Step.REASSIGN: "closed",
+        Step.STAFF_REPLY: "withdrawn",
+        Step.PARENT_MESSAGE: "withdrawn",
+        Step.WITHDRAW: "not_open",
+        Step.RATE: "not_resolved",
+    },
+)
+"""The legal steps of a request's status. Every status change goes through it (change_status)."""
 
 
 class Satisfaction(StrEnum):
@@ -130,12 +183,12 @@ class RequestDetails:
 
     @property
     def can_withdraw(self) -> bool:
-        return self.summary.status in OPEN_STATUSES
+        return REQUEST_STATUSES.allows(self.summary.status, Step.WITHDRAW)
 
     @property
     def can_add(self) -> bool:
         """Open requests, and resolved ones (writing reopens them or starts a follow-up)."""
-        return self.summary.status != Status.WITHDRAWN
+        return REQUEST_STATUSES.allows(self.summary.status, Step.PARENT_MESSAGE)
 
 
 def _summary(request: Request) -> RequestSummary:
@@ -168,22 +221,46 @@ def audit_request(
     )
 
 
+def start_status(
+    repos: Repositories, request: Request, *, actor_id: int | None, at: datetime
+) -> None:
+    """A request being filed takes the table's first status (no card to re-draw yet)."""
+    initial = REQUEST_STATUSES.initial
+    _record_status(repos, request, initial, actor_id=actor_id, at=at, actor=Author.PARENT)
+
+
 async def change_status(
+    repos: Repositories,
+    request: Request,
+    step: Step,
+    *,
+    actor_id: int | None,
+    at: datetime,
+    actor: Author = Author.PARENT,
+) -> Status | None:
+    """Take `step` as REQUEST_STATUSES allows it from the request's status (anything else is
+    refused with InvalidTransition) and keep the move in its history. Returns the new status,
+    or None when the step leaves the status as it is.
+
+    The staff card shows the status and the buttons that fit it, so every change asks for the
+    card to be re-drawn here, in the one path all changes take: a reopened request once kept
+    "Resolved" and no buttons because its use case forgot to."""
+    new = REQUEST_STATUSES.move(Status(request.status), step)
+    if new is not None:
+        _record_status(repos, request, new, actor_id=actor_id, at=at, actor=actor)
+        await refresh_card(repos, request, at)
+    return new
+
+
+def _record_status(
     repos: Repositories,
     request: Request,
     new: Status,
     *,
     actor_id: int | None,
     at: datetime,
-    actor: Author = Author.PARENT,
+    actor: Author,
 ) -> None:
-    """Move the request to `new` (from no status at all when it is being filed) and keep the
-    step in its history.
-
-    The staff card shows the status and the buttons that fit it, so every change after filing
-    asks for the card to be re-drawn here, in the one path all changes take: a reopened request
-    once kept "Resolved" and no buttons because its use case forgot to."""
-    filing = request.status is None
     repos.requests.add_status_change(
         StatusChange(
             request=request,
@@ -196,8 +273,6 @@ async def change_status(
     )
     request.status = new.value
     request.updated_at = at
-    if not filing:
-        await refresh_card(repos, request, at)
 
 
 async def file_request(
@@ -275,7 +350,7 @@ async def _file(
             created_at=now,
             updated_at=now,
         )
-        await change_status(repos, request, Status.NEW, actor_id=user_id, at=now)
+        start_status(repos, request, actor_id=user_id, at=now)
         await repos.requests.add(request)
         attachments = []
         for attachment in answers.attachments:
@@ -455,23 +530,21 @@ async def add_parent_message(
     text = message_text(text, attachment)
     now = utcnow()
     async with _own_request(db, user_id, request_id) as (repos, request):
-        if request.status == Status.WITHDRAWN:
-            raise InvalidTransition("withdrawn")
+        REQUEST_STATUSES.check(Status(request.status), Step.PARENT_MESSAGE)
         if source_key and await repos.requests.has_message_from_source(source_key):
             return AddedMessage(Added.DUPLICATE, request.id, format_reference(request.id))
         outcome = Added.ADDED
-        if request.status == Status.RESOLVED:
-            closed = as_utc(request.closed_at or request.updated_at)
-            if now - closed <= timedelta(days=REOPEN_DAYS):
-                outcome = Added.REOPENED
-                await _reopen(repos, request, user_id, now)
-            else:
-                if not await has_current_consent(repos, user_id):
-                    raise ConsentRequired()
-                outcome = Added.FOLLOW_UP
-                request = await _follow_up(repos, request, now)
-        elif request.status == Status.WAITING_PARENT:
-            await change_status(repos, request, Status.IN_PROGRESS, actor_id=user_id, at=now)
+        if _closed_long_ago(request, now):
+            if not await has_current_consent(repos, user_id):
+                raise ConsentRequired()
+            outcome = Added.FOLLOW_UP
+            request = await _follow_up(repos, request, now)
+        elif (
+            await change_status(repos, request, Step.PARENT_MESSAGE, actor_id=user_id, at=now)
+            == Status.REOPENED
+        ):
+            outcome = Added.REOPENED
+            _reopened(repos, request, user_id, now)
         message = await record_message(
             repos, request, author=Author.PARENT, author_id=user_id, now=now, text=text,
             attachment=attachment, file_id=file_id, source_key=source_key,
@@ -496,8 +569,14 @@ async def add_parent_message(
         return AddedMessage(outcome, request.id, format_reference(request.id))
 
 
-async def _reopen(repos: Repositories, request: Request, user_id: int, now: datetime) -> None:
-    await change_status(repos, request, Status.REOPENED, actor_id=user_id, at=now)
+def _closed_long_ago(request: Request, now: datetime) -> bool:
+    """Resolved more than REOPEN_DAYS ago: the parent's message starts a follow-up instead of
+    reopening it (the old case is closed and its staff may have moved on)."""
+    closed = as_utc(request.closed_at or request.updated_at)
+    return request.status == Status.RESOLVED and now - closed > timedelta(days=REOPEN_DAYS)
+
+
+def _reopened(repos: Repositories, request: Request, user_id: int, now: datetime) -> None:
     request.closed_at = None
     # Escalation counts from here: the request waits to be taken again.
     request.escalated_at = now
@@ -516,7 +595,7 @@ async def _follow_up(repos: Repositories, old: Request, now: datetime) -> Reques
         created_at=now,
         updated_at=now,
     )
-    await change_status(repos, request, Status.NEW, actor_id=old.user_id, at=now)
+    start_status(repos, request, actor_id=old.user_id, at=now)
     await repos.requests.add(request)
     audit_request(repos, "request.filed", request, actor_id=old.user_id, at=now,
                   details={"follow_up_of": old.id})  # fmt: skip
@@ -526,9 +605,7 @@ async def _follow_up(repos: Repositories, old: Request, now: datetime) -> Reques
 async def withdraw_request(db: Database, *, user_id: int, request_id: int) -> RequestSummary:
     now = utcnow()
     async with _own_request(db, user_id, request_id) as (repos, request):
-        if request.status not in OPEN_STATUSES:
-            raise InvalidTransition("not_open", status=request.status)
-        await change_status(repos, request, Status.WITHDRAWN, actor_id=user_id, at=now)
+        await change_status(repos, request, Step.WITHDRAW, actor_id=user_id, at=now)
         request.closed_at = now
         to_staff(
             repos, request, Kind.STAFF_EVENT, now, event=Status.WITHDRAWN.value, actor_id=user_id
@@ -543,8 +620,7 @@ async def answer_satisfaction(
     """The parent's word on whether a resolved request solved their problem."""
     now = utcnow()
     async with _own_request(db, user_id, request_id) as (repos, request):
-        if request.status != Status.RESOLVED:
-            raise InvalidTransition("not_resolved", status=request.status)
+        REQUEST_STATUSES.check(Status(request.status), Step.RATE)
         if request.satisfaction == answer.value:
             return  # the same answer again (a repeated update): staff heard it already
         request.satisfaction, request.satisfaction_at = answer.value, now

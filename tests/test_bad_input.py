@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.dialogs.problems import problem_text
+from bot.error_texts import problem_text
 from tests.e2e import (
     AuditEntry,
     Request,

@@ -9,13 +9,13 @@ import pytest
 
 from core import inbox, inbox_views
 from core.consent import answer_notice
-from core.errors import AccessDenied, InvalidTransition
+from core.errors import AccessDenied, InvalidInput, InvalidTransition
 from core.escalation import escalate_untaken
 from core.requests import Added, Satisfaction, add_parent_message, answer_satisfaction, file_request
-from core.staff import add_staff
+from core.staff import add_staff, colleagues, remove_staff
 from core.workhours import WorkingCalendar
 from storage.models import OutboxEntry, Request
-from tests.e2e import Consent, rows
+from tests.e2e import AuditEntry, Consent, rows
 from tests.test_core_requests import PARENT, consenting_parent, documents
 from tests.test_core_requests import keywords as keywords  # the fixture
 
@@ -99,15 +99,52 @@ async def test_writing_after_resolution_reopens_or_starts_a_follow_up(db, keywor
 async def test_find_queue_and_stats(db, keywords):
     filed = await _filed(db, keywords)
     await add_staff(db, STAFF, "Асель")
-    assert [i.id for i in await inbox_views.find(db, "K-000001")] == [filed.id]
-    assert [i.id for i in await inbox_views.find(db, "0700 123 456")] == [filed.id]
-    assert await inbox_views.find(db, "K-999999") == []
+    assert [i.id for i in await inbox_views.find(db, staff_id=STAFF, query="K-000001")] == [
+        filed.id
+    ]
+    assert [i.id for i in await inbox_views.find(db, staff_id=STAFF, query="0700 123 456")] == [
+        filed.id
+    ]
+    assert await inbox_views.find(db, staff_id=STAFF, query="K-999999") == []
+    with pytest.raises(InvalidInput, match="bad_query"):
+        await inbox_views.find(db, staff_id=STAFF, query="мама Айгуль")
+    assert await inbox_views.my_queue(db, staff_id=STAFF) == []
     await inbox.reply(db, staff_id=STAFF, request_id=filed.id, text="Здравствуйте")
-    [item] = await inbox_views.queue(db, assignee_id=STAFF)
+    [item] = await inbox_views.my_queue(db, staff_id=STAFF)
     assert item.assignee_name == "Асель"
-    figures = await inbox_views.stats(db, BISHKEK)
+    assert await inbox_views.queue(db, staff_id=STAFF) == [item]
+    figures = await inbox_views.stats(db, staff_id=STAFF, zone=BISHKEK)
     assert (figures.open, figures.taken, figures.resolved_this_week) == (1, 1, 0)
     assert figures.median_first_answer is not None
+    card = await inbox_views.staff_card(db, staff_id=STAFF, request_id=filed.id)
+    assert card is not None and (card.reference, card.assignee_name) == ("K-000001", "Асель")
+    assert await inbox_views.staff_card(db, staff_id=STAFF, request_id=999) is None
+    assert [member.name for member in await colleagues(db, staff_id=STAFF)] == ["Асель"]
+
+
+async def test_every_staff_read_refuses_and_logs_anyone_not_on_the_staff_list(db, keywords):
+    filed = await _filed(db, keywords)
+    await add_staff(db, STAFF, "Асель")
+    await inbox.take(db, staff_id=STAFF, request_id=filed.id)
+    reads = {
+        "command.queue": inbox_views.queue(db, staff_id=PARENT),
+        "command.my": inbox_views.my_queue(db, staff_id=PARENT),
+        "command.find": inbox_views.find(db, staff_id=PARENT, query="0700 123 456"),
+        "command.stats": inbox_views.stats(db, staff_id=PARENT, zone=BISHKEK),
+        "card.back": inbox_views.staff_card(db, staff_id=PARENT, request_id=filed.id),
+        "card.reassign": colleagues(db, staff_id=PARENT),
+    }
+    for read in reads.values():
+        with pytest.raises(AccessDenied):
+            await read
+    refusals = await rows(db, AuditEntry, AuditEntry.action == "staff.access_denied")
+    assert [(entry.actor_id, entry.object_id) for entry in refusals] == [
+        (PARENT, name) for name in reads
+    ]
+    # A staff member taken off the list is refused from then on.
+    await remove_staff(db, STAFF)
+    with pytest.raises(AccessDenied):
+        await inbox_views.queue(db, staff_id=STAFF)
 
 
 async def test_a_repeated_update_changes_nothing_twice(db, keywords):

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button
 
+from bot.dialogs.problems import explain_problems
 from bot.dialogs.states import ConsentSG
 from bot.widgets import TP, B, T
 from core.consent import answer_notice
@@ -37,7 +38,7 @@ async def on_not_now(_callback: CallbackQuery, _widget: Any, manager: DialogMana
 
 def consent_dialog() -> Dialog:
     """A fresh dialog: aiogram routers can belong to one dispatcher only."""
-    return Dialog(
+    dialog = Dialog(
         Window(
             T("🔒 <b>Your data and your privacy</b>"),
             T(
@@ -67,3 +68,4 @@ def consent_dialog() -> Dialog:
             getter=notice_getter,
         ),
     )
+    return explain_problems(dialog)

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, Cancel
 
+from bot.dialogs.problems import explain_problems
 from bot.dialogs.states import ForgetSG
 from bot.i18n import gettext_, ngettext_
 from bot.widgets import B, T
@@ -44,7 +45,7 @@ def done_text(requests: int) -> str:
 
 def forget_dialog() -> Dialog:
     """A fresh dialog: aiogram routers can belong to one dispatcher only."""
-    return Dialog(
+    dialog = Dialog(
         Window(
             T("🗑 <b>Erase my data?</b>"),
             T(
@@ -64,3 +65,4 @@ def forget_dialog() -> Dialog:
             state=ForgetSG.confirm,
         ),
     )
+    return explain_problems(dialog)

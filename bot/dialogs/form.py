@@ -23,13 +23,13 @@ from aiogram_dialog.widgets.text import Case, Format
 
 from bot.content import content_of, source_key
 from bot.dialogs.info import urgent_numbers_html
-from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
+from bot.dialogs.problems import ProblemText, clear_problem, explain_problems, set_problem
 from bot.dialogs.states import FormSG
 from bot.filters import ContentIs
 from bot.i18n import format_number, gettext_, pick
 from bot.message_manager import close_reply_keyboard_with
 from bot.widgets import TP, B, Safe, T, choices, escape
-from core.errors import CoreError, InvalidInput
+from core.errors import ConsentRequired
 from core.forms import (
     GRADE_RANGE,
     OTHER_SETTLEMENT,
@@ -195,15 +195,11 @@ CHOICE_INPUT = MessageInput(refuse_choice_text, content_types=ContentType.ANY)
 # --- typed answers --------------------------------------------------------------------------
 
 
-def store_typed(manager: DialogManager, parse: Callable[[Answers], None]) -> Answers | None:
-    """Apply one typed answer; a value that does not fit is explained on the same screen and
-    nothing is stored (None)."""
+def store_typed(manager: DialogManager, parse: Callable[[Answers], None]) -> Answers:
+    """Apply one typed answer; a value that does not fit raises InvalidInput, which the dialog
+    explains on the same screen (bot.dialogs.problems), and nothing is stored."""
     answers = answers_of(manager)
-    try:
-        parse(answers)
-    except InvalidInput as error:
-        set_error(manager, error)
-        return None
+    parse(answers)
     save_answers(manager, answers)
     return answers
 
@@ -212,8 +208,8 @@ async def on_age(message: Message, _widget: Any, manager: DialogManager) -> None
     def parse(answers: Answers) -> None:
         answers.child_age = parse_child_age(answers.category, message.text)
 
-    if store_typed(manager, parse):
-        await advance(manager)
+    store_typed(manager, parse)
+    await advance(manager)
 
 
 async def on_grade_text(message: Message, _widget: Any, manager: DialogManager) -> None:
@@ -230,8 +226,8 @@ async def _set_grade(manager: DialogManager, text: str | None) -> None:
     def parse(answers: Answers) -> None:
         answers.grade = parse_grade(text)
 
-    if store_typed(manager, parse):
-        await advance(manager)
+    store_typed(manager, parse)
+    await advance(manager)
 
 
 async def on_settlement(
@@ -259,8 +255,8 @@ async def on_settlement_name(message: Message, _widget: Any, manager: DialogMana
         answers.settlement_other = parse_settlement_name(message.text)
         answers.settlement_code = OTHER_SETTLEMENT
 
-    if store_typed(manager, parse):
-        await advance(manager)
+    store_typed(manager, parse)
+    await advance(manager)
 
 
 async def on_story_part(message: Message, _widget: Any, manager: DialogManager) -> None:
@@ -268,17 +264,13 @@ async def on_story_part(message: Message, _widget: Any, manager: DialogManager) 
     answers = answers_of(manager)
     clear_problem(manager)
     content = content_of(message)
-    try:
-        add_story_message(
-            answers,
-            source=source_key(message),
-            text=content.text,
-            attachment=content.attachment,
-            file_id=content.file_id,
-        )
-    except InvalidInput as error:
-        set_error(manager, error)
-        return
+    add_story_message(
+        answers,
+        source=source_key(message),
+        text=content.text,
+        attachment=content.attachment,
+        file_id=content.file_id,
+    )
     save_answers(manager, answers)
 
 
@@ -303,8 +295,6 @@ async def _set_phone(manager: DialogManager, text: str | None) -> None:
         answers.phone = normalize_phone(text)
 
     answers = store_typed(manager, parse)
-    if answers is None:
-        return
     leave_phone_screen(
         manager,
         gettext_("📞 Thank you, we have your number: {phone}").format(
@@ -415,11 +405,9 @@ async def on_send(callback: CallbackQuery, _widget: Any, manager: DialogManager)
             language=data["i18n"].current_locale,
             keywords=data["keywords"],
         )
-    except CoreError as error:
-        if error.code == "consent_required":
-            await manager.done({"notice": "consent_required"})
-            return
-        set_error(manager, error)
+    except ConsentRequired:
+        # Not a problem with the form: the menu says what to do, with the privacy notice.
+        await manager.done({"notice": "consent_required"})
         return
     manager.dialog_data["filed"] = {
         "reference": filed.reference,
@@ -486,7 +474,7 @@ def choice_question(
 
 def form_dialog() -> Dialog:
     """A fresh dialog: aiogram routers can belong to one dispatcher only."""
-    return Dialog(
+    dialog = Dialog(
         choice_question(
             FormSG.document_type,
             T("📄 Which document do you need help with?"),
@@ -667,3 +655,4 @@ def form_dialog() -> Dialog:
         ),
         on_start=on_start,
     )
+    return explain_problems(dialog)

@@ -7,6 +7,7 @@ from typing import Any
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Cancel
 
+from bot.dialogs.problems import explain_problems
 from bot.dialogs.states import InfoSG
 from bot.i18n import pick
 from bot.widgets import B, Safe, T, escape
@@ -46,7 +47,7 @@ BACK = Cancel(B("⬅️ Back"))
 
 def info_dialog() -> Dialog:
     """A fresh dialog: aiogram routers can belong to one dispatcher only."""
-    return Dialog(
+    dialog = Dialog(
         Window(
             T("🆘 <b>Urgent help</b>\nIf a child is in danger, call right away:\n\n{numbers}"),
             T("\n<b>CPC day centres</b>\n\n{centres}"),
@@ -70,3 +71,4 @@ def info_dialog() -> Dialog:
             state=InfoSG.trainings,
         ),
     )
+    return explain_problems(dialog)

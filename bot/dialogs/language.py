@@ -9,6 +9,7 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Column
 from aiogram_dialog.widgets.text import Format
 
+from bot.dialogs.problems import explain_problems
 from bot.dialogs.states import ConsentSG, LanguageSG, MenuSG
 from bot.i18n import PoI18n
 from bot.widgets import choices
@@ -68,7 +69,7 @@ async def on_language(
 
 def language_dialog() -> Dialog:
     """A fresh dialog: aiogram routers can belong to one dispatcher only."""
-    return Dialog(
+    dialog = Dialog(
         Window(
             Format("🌐 {title}"),
             Column(choices("language", "languages", on_language)),
@@ -76,3 +77,4 @@ def language_dialog() -> Dialog:
             getter=languages_getter,
         ),
     )
+    return explain_problems(dialog)

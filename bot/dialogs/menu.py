@@ -10,6 +10,7 @@ from aiogram_dialog.widgets.kbd import Button, Row, Start
 from aiogram_dialog.widgets.text import Format
 
 from bot.dialogs.form import first_question
+from bot.dialogs.problems import explain_problems
 from bot.dialogs.states import ConsentSG, InfoSG, LanguageSG, MenuSG, MyRequestsSG
 from bot.i18n import gettext_
 from bot.widgets import B, T
@@ -71,7 +72,7 @@ async def on_result(_start_data: Data, result: Any, manager: DialogManager) -> N
 
 def menu_dialog() -> Dialog:
     """A fresh dialog: aiogram routers can belong to one dispatcher only."""
-    return Dialog(
+    dialog = Dialog(
         Window(
             Format("{notice}\n", when="has_notice"),
             T("🏠 <b>Main menu</b>\nWhat do you need help with?"),
@@ -97,3 +98,4 @@ def menu_dialog() -> Dialog:
         ),
         on_process_result=on_result,
     )
+    return explain_problems(dialog)

@@ -16,13 +16,12 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
 
 from bot.content import content_of, source_key
-from bot.dialogs.problems import ProblemText, clear_problem, set_error, set_problem
+from bot.dialogs.problems import ProblemText, clear_problem, explain_problems, set_problem
 from bot.dialogs.states import MyRequestsSG
 from bot.filters import ContentIs
 from bot.i18n import format_day, format_moment, format_short_day, gettext_
 from bot.widgets import B, Safe, T, choices, escape
 from core.clock import utcnow
-from core.errors import CoreError
 from core.requests import (
     Added,
     Author,
@@ -80,11 +79,7 @@ async def on_open(
     if not item.isdigit():
         set_problem(manager, "not_yours")
         return
-    try:
-        await open_my_request(manager.middleware_data["db"], _user_id(manager), int(item))
-    except CoreError:
-        set_problem(manager, "not_yours")
-        return
+    await open_my_request(manager.middleware_data["db"], _user_id(manager), int(item))
     manager.dialog_data[REQUEST_ID] = int(item)
     await manager.switch_to(MyRequestsSG.details)
 
@@ -125,20 +120,16 @@ async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
 
 async def on_message(message: Message, _widget: Any, manager: DialogManager) -> None:
     content = content_of(message)
-    try:
-        added = await add_parent_message(
-            manager.middleware_data["db"],
-            user_id=message.from_user.id,
-            request_id=manager.dialog_data[REQUEST_ID],
-            text=content.text,
-            attachment=content.attachment,
-            file_id=content.file_id,
-            source_key=source_key(message),
-            keywords=manager.middleware_data["keywords"],
-        )
-    except CoreError as error:
-        set_error(manager, error)
-        return
+    added = await add_parent_message(
+        manager.middleware_data["db"],
+        user_id=message.from_user.id,
+        request_id=manager.dialog_data[REQUEST_ID],
+        text=content.text,
+        attachment=content.attachment,
+        file_id=content.file_id,
+        source_key=source_key(message),
+        keywords=manager.middleware_data["keywords"],
+    )
     clear_problem(manager)
     manager.dialog_data[REQUEST_ID] = added.request_id
     manager.dialog_data["notice"] = added.outcome.value
@@ -150,15 +141,13 @@ async def on_unsupported(message: Message, _widget: Any, manager: DialogManager)
 
 
 async def on_withdraw(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
-    try:
-        await withdraw_request(
-            manager.middleware_data["db"],
-            user_id=_user_id(manager),
-            request_id=manager.dialog_data[REQUEST_ID],
-        )
-    except CoreError as error:
-        set_error(manager, error)
+    # The request's page comes next either way; a refusal is explained on top of it.
     await manager.switch_to(MyRequestsSG.details)
+    await withdraw_request(
+        manager.middleware_data["db"],
+        user_id=_user_id(manager),
+        request_id=manager.dialog_data[REQUEST_ID],
+    )
 
 
 async def notice_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
@@ -183,7 +172,7 @@ TO_DETAILS = SwitchTo(B("⬅️ Back"), id="to_details", state=MyRequestsSG.deta
 
 def my_requests_dialog() -> Dialog:
     """A fresh dialog: aiogram routers can belong to one dispatcher only."""
-    return Dialog(
+    dialog = Dialog(
         Window(
             ProblemText(),
             T("📋 <b>My requests</b>\nPress a request to see it.", when="has_requests"),
@@ -246,3 +235,4 @@ def my_requests_dialog() -> Dialog:
             getter=details_getter,
         ),
     )
+    return explain_problems(dialog)

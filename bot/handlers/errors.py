@@ -1,5 +1,10 @@
 """One place that turns failures into polite words, without throwing the parent's flow away.
 
+A domain error (core.errors: a refusal, a step the request's status does not allow, input that
+does not fit) is explained here in words from bot.error_texts, so handlers catch none of them;
+the dialogs explain theirs on the screen (bot.dialogs.problems). Anything else is our failure
+and is said to be so.
+
 Words go only where Koldo speaks: a person's private chat and the staff group. In any other
 group (where a button can only be forged) the bot stays silent; a button press there still
 gets an empty answer, so the spinner on the phone stops.
@@ -17,18 +22,21 @@ from aiogram.types import ErrorEvent, Update
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 
+from bot.error_texts import SORRY, problem_text, staff_problem_text
 from bot.filters import InChat, InPrivateChat
 from bot.handlers.commands import show_home
-from bot.i18n import PoI18n, gettext_
+from bot.i18n import PoI18n, current_i18n, gettext_
 from bot.middlewares import Profiles
+from bot.outbox.words import Words
+from core.errors import CoreError
 from core.languages import supported
 from core.users import Profile
 from koldo.i18n import N_
+from koldo.settings import Settings
 from storage.outage import is_outage
 
 logger = logging.getLogger(__name__)
 
-SORRY = N_("Sorry, something went wrong on our side. Please try again.")
 NOT_SAVED = N_("⚠️ We could not save that. Please try again in a minute.")
 
 
@@ -38,14 +46,20 @@ def failure_text(error: BaseException) -> str:
     return gettext_(NOT_SAVED if is_outage(error) else SORRY)
 
 
-async def _tell(update: Update, text: str | None) -> None:
-    """Answer the button press (or the message) with `text`, or only stop the button's spinner
-    when `text` is None; never raise from here."""
+async def _tell(
+    update: Update, text: str | None, *, alert: bool = False, reply: bool = False
+) -> None:
+    """Answer the button press (in a pop-up the person must close, if `alert`) or the message
+    (quoting it, if `reply`) with `text`, or only stop the button's spinner when `text` is
+    None; never raise from here."""
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=False)
+            await update.callback_query.answer(text, show_alert=alert and text is not None)
         elif update.message is not None and text is not None:
-            await update.message.answer(text)
+            if reply:
+                await update.message.reply(text)
+            else:
+                await update.message.answer(text)
     except TelegramAPIError:
         logger.warning("Could not tell the user about an error", exc_info=True)
 
@@ -67,6 +81,23 @@ async def tell_about_failure(
     with i18n.context(), i18n.use_locale(language or i18n.default_locale):
         text = failure_text(error)
     await _tell(update, text if private else None)
+
+
+async def on_staff_problem(event: ErrorEvent, settings: Settings) -> None:
+    """A domain error in the staff group, a refusal of someone not on the staff list included
+    (core has written it to the audit log): the person hears why in the group's language, in a
+    pop-up over the button they pressed or in a reply to what they wrote."""
+    words = Words(current_i18n(), settings.staff.language, settings.locale.zone)
+    text = staff_problem_text(words, event.exception)
+    await _tell(event.update, text, alert=True, reply=True)
+
+
+async def on_parent_problem(event: ErrorEvent) -> None:
+    """A domain error in a parent's chat outside the dialogs (a reply to a message about a
+    request, a rating button): said in their language, in a pop-up over the button pressed or
+    in a message after the one they sent."""
+    error = event.exception
+    await _tell(event.update, problem_text(error.code, error.params), alert=True)
 
 
 async def on_stale_button(
@@ -116,6 +147,10 @@ def build_router(staff_chat_id: int | None) -> Router:
     stale = ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState)
     router.errors.register(on_stale_button, stale, InPrivateChat())
     router.errors.register(on_stale_button_elsewhere, stale)
+    problem = ExceptionTypeFilter(CoreError)
+    if staff_chat_id is not None:
+        router.errors.register(on_staff_problem, problem, InChat(staff_chat_id))
+    router.errors.register(on_parent_problem, problem, InPrivateChat())
     where_we_speak = (
         InPrivateChat() if staff_chat_id is None else or_f(InPrivateChat(), InChat(staff_chat_id))
     )

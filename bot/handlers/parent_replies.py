@@ -1,5 +1,6 @@
 """A parent answering in the chat itself: replying to a message about a request, or rating a
-resolved one. Both work outside any flow, straight from the message that asked."""
+resolved one. Both work outside any flow, straight from the message that asked; a refusal
+(e.g. the request was withdrawn) is explained by the error handlers (bot.handlers.errors)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.content import content_of, source_key
-from bot.dialogs.problems import problem_text
 from bot.i18n import gettext_
 from bot.outbox.parent_texts import SatisfactionAnswer
 from bot.widgets import escape
-from core.errors import CoreError
 from core.requests import Added, add_parent_message, answer_satisfaction, request_replied_to
 from core.urgency import UrgencyKeywords
 from storage.database import Database
@@ -35,20 +34,16 @@ async def on_reply(
     message: Message, db: Database, keywords: UrgencyKeywords, request_id: int
 ) -> None:
     content = content_of(message)
-    try:
-        added = await add_parent_message(
-            db,
-            user_id=message.from_user.id,
-            request_id=request_id,
-            text=content.text,
-            attachment=content.attachment,
-            file_id=content.file_id,
-            source_key=source_key(message),
-            keywords=keywords,
-        )
-    except CoreError as error:
-        await message.answer(problem_text(error.code, error.params))
-        return
+    added = await add_parent_message(
+        db,
+        user_id=message.from_user.id,
+        request_id=request_id,
+        text=content.text,
+        attachment=content.attachment,
+        file_id=content.file_id,
+        source_key=source_key(message),
+        keywords=keywords,
+    )
     await message.answer(_added_text(added.outcome, added.reference))
 
 
@@ -72,16 +67,12 @@ async def replied_request(message: Message, db: Database) -> dict[str, int] | bo
 async def on_satisfaction(
     callback: CallbackQuery, callback_data: SatisfactionAnswer, db: Database
 ) -> None:
-    try:
-        await answer_satisfaction(
-            db,
-            user_id=callback.from_user.id,
-            request_id=callback_data.request_id,
-            answer=callback_data.answer,
-        )
-    except CoreError as error:
-        await callback.answer(problem_text(error.code, error.params), show_alert=True)
-        return
+    await answer_satisfaction(
+        db,
+        user_id=callback.from_user.id,
+        request_id=callback_data.request_id,
+        answer=callback_data.answer,
+    )
     await callback.answer()
     if isinstance(callback.message, Message):
         await callback.message.edit_text(gettext_("🙏 Thank you for your answer!"))

@@ -1,7 +1,9 @@
 """The staff group: card buttons, staff commands, and what staff write in a request's topic.
 
-Everything here first checks that the person is listed as staff; anyone else is refused and
-the attempt is logged. Replies go to the parent through the outbox (core.inbox), never from here.
+Every core call made here checks that the person is listed as staff (anyone else is refused
+and the attempt is logged); a refusal or any other domain error is answered by the error
+handlers (bot.handlers.errors), in words from bot.error_texts. Replies go to the parent through
+the outbox (core.inbox), never from here.
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ from bot.outbox.words import Words
 from bot.widgets import escape
 from core import inbox, inbox_views, outbox
 from core.clock import utcnow
-from core.errors import AccessDenied, CoreError, InvalidInput
 from core.inbox_views import QueueItem
-from core.staff import authorize, learn_name, list_staff, toggle_duty
+from core.staff import colleagues, learn_name, toggle_duty
 from koldo.i18n import N_
 from koldo.settings import Settings
 from storage.database import Database
@@ -34,17 +35,6 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 NOTE_PREFIXES = ("/note", "!")
-REFUSED = N_("⛔ Only CPC staff listed in Koldo can do this.")
-PROBLEMS = {
-    "closed": N_("This request is already closed."),
-    "already_yours": N_("You have already taken this request."),
-    "not_waiting": N_("This request is already waiting for the parent."),
-    "no_parent": N_("The parent's data was erased, so nothing can be sent to them."),
-    "withdrawn": N_("The parent withdrew this request, so nothing can be sent to them."),
-    "too_long": N_("That is too long for one message: at most {limit} characters."),
-    "empty": N_("The message is empty."),
-    "not_found": N_("This request or person was not found."),
-}
 HELP = N_(
     "<b>Koldo in the staff group</b>\n"
     "Write in a request's topic (or reply to its card) to answer the parent.\n"
@@ -59,31 +49,6 @@ HELP = N_(
 
 def _words(settings: Settings) -> Words:
     return Words(current_i18n(), settings.staff.language, settings.locale.zone)
-
-
-async def _refuse(event: Message | CallbackQuery, settings: Settings) -> None:
-    text = _words(settings).say(REFUSED)
-    if isinstance(event, CallbackQuery):
-        await event.answer(text, show_alert=True)
-    else:
-        await event.reply(text)
-
-
-async def _as_staff(
-    event: Message | CallbackQuery, db: Database, settings: Settings, action: str
-) -> bool:
-    """For what no core use case checks itself (commands, keyboards): listed staff only."""
-    try:
-        await authorize(db, event.from_user.id, action)
-    except AccessDenied:
-        await _refuse(event, settings)
-        return False
-    return True
-
-
-def _problem(words: Words, error: CoreError) -> str:
-    template = PROBLEMS.get(error.code) or PROBLEMS.get(error.__class__.code, PROBLEMS["closed"])
-    return words.say(template, **{k: v for k, v in error.params.items() if k == "limit"})
 
 
 # ---------------------------------------------------------------------- card buttons
@@ -107,42 +72,31 @@ async def on_card_button(
 ) -> None:
     action = callback_data.action
     words = _words(settings)
-    request_id = callback_data.request_id
+    staff_id, request_id = callback.from_user.id, callback_data.request_id
     message = callback.message if isinstance(callback.message, Message) else None
-    try:
-        if action in ACTIONS:
-            await ACTIONS[action](db, staff_id=callback.from_user.id, request_id=request_id)
-        elif action == "to":
-            await inbox.reassign(
-                db,
-                staff_id=callback.from_user.id,
-                request_id=request_id,
-                to_staff_id=callback_data.to,
-            )
-        elif action in ("reassign", "back") and message is not None:
-            if not await _as_staff(callback, db, settings, f"card.{action}"):
-                return
-            await callback.answer()
-            await message.edit_reply_markup(
-                reply_markup=await _keyboard(db, words, action, request_id)
-            )
-            return
-        else:
-            await callback.answer()
-            return
-    except AccessDenied:
-        await _refuse(callback, settings)
+    if action in ACTIONS:
+        await ACTIONS[action](db, staff_id=staff_id, request_id=request_id)
+    elif action == "to":
+        await inbox.reassign(
+            db, staff_id=staff_id, request_id=request_id, to_staff_id=callback_data.to
+        )
+    elif action in ("reassign", "back") and message is not None:
+        keyboard = await _keyboard(db, words, action, staff_id, request_id)
+        await callback.answer()
+        await message.edit_reply_markup(reply_markup=keyboard)
         return
-    except CoreError as error:
-        await callback.answer(_problem(words, error), show_alert=True)
+    else:
+        await callback.answer()
         return
     await callback.answer(words.say(DONE[action]))
 
 
-async def _keyboard(db: Database, words: Words, action: str, request_id: int) -> Any:
+async def _keyboard(db: Database, words: Words, action: str, staff_id: int, request_id: int) -> Any:
     if action == "reassign":
-        return staff_texts.reassign_keyboard(words, request_id, await list_staff(db))
-    card = await inbox_views.card(db, request_id)
+        return staff_texts.reassign_keyboard(
+            words, request_id, await colleagues(db, staff_id=staff_id)
+        )
+    card = await inbox_views.staff_card(db, staff_id=staff_id, request_id=request_id)
     return staff_texts.card_keyboard(words, card) if card else None
 
 
@@ -180,16 +134,13 @@ def _queue_lines(words: Words, settings: Settings, items: list[QueueItem]) -> st
 
 
 async def on_queue(message: Message, db: Database, settings: Settings) -> None:
-    if await _as_staff(message, db, settings, "command.queue"):
-        await _reply_list(
-            message, settings, await inbox_views.queue(db), N_("<b>Open requests</b>")
-        )
+    items = await inbox_views.queue(db, staff_id=message.from_user.id)
+    await _reply_list(message, settings, items, N_("<b>Open requests</b>"))
 
 
 async def on_my(message: Message, db: Database, settings: Settings) -> None:
-    if await _as_staff(message, db, settings, "command.my"):
-        items = await inbox_views.queue(db, assignee_id=message.from_user.id)
-        await _reply_list(message, settings, items, N_("<b>Your open requests</b>"))
+    items = await inbox_views.my_queue(db, staff_id=message.from_user.id)
+    await _reply_list(message, settings, items, N_("<b>Your open requests</b>"))
 
 
 async def _reply_list(
@@ -206,14 +157,8 @@ async def _reply_list(
 async def on_find(
     message: Message, command: CommandObject, db: Database, settings: Settings
 ) -> None:
-    if not await _as_staff(message, db, settings, "command.find"):
-        return
+    items = await inbox_views.find(db, staff_id=message.from_user.id, query=command.args or "")
     words = _words(settings)
-    try:
-        items = await inbox_views.find(db, command.args or "")
-    except InvalidInput:
-        await message.reply(words.say("Send /find K-000123 or /find and a phone number."))
-        return
     if not items:
         # Translators: answer to /find in the staff group: no request matches.
         await message.reply(words.say("Nothing found."))
@@ -222,10 +167,8 @@ async def on_find(
 
 
 async def on_stats(message: Message, db: Database, settings: Settings) -> None:
-    if not await _as_staff(message, db, settings, "command.stats"):
-        return
+    figures = await inbox_views.stats(db, staff_id=message.from_user.id, zone=settings.locale.zone)
     words = _words(settings)
-    figures = await inbox_views.stats(db, settings.locale.zone)
     median = (
         format_timedelta(figures.median_first_answer, threshold=1.5, locale=words.language)
         if figures.median_first_answer is not None
@@ -244,11 +187,7 @@ async def on_stats(message: Message, db: Database, settings: Settings) -> None:
 
 
 async def on_duty(message: Message, db: Database, settings: Settings) -> None:
-    try:
-        member = await toggle_duty(db, message.from_user.id)
-    except AccessDenied:
-        await _refuse(message, settings)
-        return
+    member = await toggle_duty(db, message.from_user.id)
     words = _words(settings)
     await message.reply(
         words.say("🟢 You are on duty: urgent requests will mention you.")
@@ -285,22 +224,15 @@ async def on_topic_message(message: Message, db: Database, settings: Settings) -
     use_case = inbox.add_note if note else inbox.reply
     if note and text is not None:
         text = _strip_note_prefix(text) or (None if content.attachment else text)
-    try:
-        await use_case(
-            db,
-            staff_id=message.from_user.id,
-            request_id=request_id,
-            text=text,
-            attachment=content.attachment,
-            file_id=content.file_id,
-            source_key=source_key(message),
-        )
-    except AccessDenied:
-        await _refuse(message, settings)
-        return
-    except CoreError as error:
-        await message.reply(_problem(_words(settings), error))
-        return
+    await use_case(
+        db,
+        staff_id=message.from_user.id,
+        request_id=request_id,
+        text=text,
+        attachment=content.attachment,
+        file_id=content.file_id,
+        source_key=source_key(message),
+    )
     if note:
         await message.reply(_words(settings).say("📝 Note saved. The parent does not see it."))
 

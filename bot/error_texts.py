@@ -1,0 +1,131 @@
+"""Every problem the Telegram front explains, in words: one table from core's error codes (and the
+few codes of the front's own, such as "use the buttons") to the text a person reads.
+
+Core raises errors that carry a code and plain parameters (core.errors); this table is the only
+place that turns them into words. Parents and staff read different words for some codes
+(a parent withdrew *their* request; for staff, *the parent* withdrew it), so each code has a
+column per audience; a code one audience never meets has no text in its column. Parents read
+their problems in their own language, staff in the staff group's.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.i18n import format_number, gettext_
+from bot.outbox.words import Words
+from bot.widgets import escape
+from core.errors import CoreError
+from koldo.i18n import N_
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Said:
+    """What parents and what staff read for one error code."""
+
+    parents: str | None = None
+    staff: str | None = None
+
+
+SORRY = N_("Sorry, something went wrong on our side. Please try again.")
+# Someone else's request and one that does not exist read the same to a parent: nothing to
+# learn from it.
+NOT_YOURS = N_("This request cannot be opened. Please choose one from your list.")
+CLOSED = N_("This request is already closed.")
+
+ERROR_TEXTS: dict[str, Said] = {
+    # core.errors' own codes
+    "access_denied": Said(
+        parents=NOT_YOURS, staff=N_("⛔ Only CPC staff listed in Koldo can do this.")
+    ),
+    "not_found": Said(parents=NOT_YOURS, staff=N_("This request or person was not found.")),
+    "consent_required": Said(
+        parents=N_("To file a request, please first accept the privacy notice: press /start.")
+    ),
+    # a request's status does not allow the step (core.requests.REQUEST_STATUSES)
+    "closed": Said(staff=CLOSED),
+    "not_open": Said(parents=CLOSED),
+    "not_waiting": Said(staff=N_("This request is already waiting for the parent.")),
+    "already_yours": Said(staff=N_("You have already taken this request.")),
+    "withdrawn": Said(
+        parents=N_("This request was withdrawn, so nothing more can be added to it."),
+        staff=N_("The parent withdrew this request, so nothing can be sent to them."),
+    ),
+    "no_parent": Said(staff=N_("The parent's data was erased, so nothing can be sent to them.")),
+    "not_resolved": Said(parents=N_("This request is not resolved, so there is nothing to rate.")),
+    # what someone typed or sent does not fit
+    "empty": Said(
+        parents=N_("The message was empty. Please write a few words."),
+        staff=N_("The message is empty."),
+    ),
+    "too_long": Said(
+        parents=N_(
+            "That is too long: {length} characters. Please send at most {limit} characters."
+        ),
+        staff=N_("That is too long for one message: at most {limit} characters."),
+    ),
+    "not_a_number": Said(parents=N_("Please send only a number, for example 9.")),
+    "age_out_of_range": Said(parents=N_("The age must be a number from {low} to {high}.")),
+    "grade_out_of_range": Said(parents=N_("The grade must be a number from {low} to {high}.")),
+    "invalid_phone": Said(
+        parents=N_(
+            "This does not look like a Kyrgyz phone number. Please send it like 0700 123 456 "
+            "or +996 700 123 456."
+        )
+    ),
+    "too_many_files": Said(
+        parents=N_("One request can hold up to {limit} files. The rest were not added.")
+    ),
+    "unknown_settlement": Said(
+        parents=N_("This settlement is no longer on the list. Please choose again.")
+    ),
+    "bad_query": Said(staff=N_("Send /find K-000123 or /find and a phone number.")),
+    # the front's own: what was sent cannot be used on this screen
+    "not_text": Said(
+        parents=N_(
+            "Please answer with a text message. Stickers, locations and files cannot be used here."
+        )
+    ),
+    "not_supported": Said(
+        parents=N_(
+            "This cannot be added here. Please send text, a photo, a file or a voice message."
+        )
+    ),
+    "use_buttons": Said(parents=N_("Please choose one of the buttons below.")),
+    "not_yours": Said(parents=NOT_YOURS),
+}
+
+
+def _template(codes: tuple[str, ...], audience: str) -> str:
+    """The first code with words for this audience; a code without any is our omission, not
+    the person's mistake, so they are told so rather than sent to press a button that may not
+    be there."""
+    for code in codes:
+        template = getattr(ERROR_TEXTS.get(code, Said()), audience)
+        if template is not None:
+            return template
+    logger.warning("No words for the error code %r (%s)", codes[0], audience)
+    return SORRY
+
+
+def problem_text(code: str, params: dict[str, Any]) -> str:
+    """A parent's problem in the current language, values escaped (numbers as the language
+    writes them)."""
+    return "⚠️ " + gettext_(_template((code,), "parents")).format_map(
+        {key: _format_param(value) for key, value in params.items() if key != "fields"}
+    )
+
+
+def staff_problem_text(words: Words, error: CoreError) -> str:
+    """A staff member's problem in the staff group's language. An error whose own code has no
+    words is said by its kind (e.g. NotFound("staff") as "not found")."""
+    template = _template((error.code, type(error).code), "staff")
+    return words.say(template, **{k: v for k, v in error.params.items() if k == "limit"})
+
+
+def _format_param(value: Any) -> str:
+    return format_number(value) if isinstance(value, int) else escape(value)
