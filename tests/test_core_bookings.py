@@ -215,7 +215,12 @@ async def test_bad_input_is_refused_with_a_code(db, service, ages, when, code):
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("5", "age_out_of_range"), ("17", "age_out_of_range"), ("seven", "not_a_number"), ("", "empty")],
+    [
+        ("5", "age_out_of_range"),
+        ("17", "age_out_of_range"),
+        ("seven", "not_a_number"),
+        ("", "empty"),
+    ],
 )
 async def test_an_age_typed_for_a_visit_is_checked_against_the_service(db, text, code):
     meal = next(s for s in await services_of(db, OSH) if s.code == MEAL)
