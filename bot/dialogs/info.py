@@ -1,4 +1,6 @@
-"""Public information, open to everyone without consent: urgent numbers and day centres."""
+"""Public information, open to everyone without consent: urgent numbers (with the day centres'
+addresses) and trainings. The day centres' own screen is the first of booking.
+"""
 
 from __future__ import annotations
 
@@ -53,13 +55,6 @@ def info_dialog() -> Dialog:
             T("\n<b>CPC day centres</b>\n\n{centres}"),
             BACK,
             state=InfoSG.urgent,
-            getter=info_getter,
-        ),
-        Window(
-            T("🏠 <b>Day centres</b>\nBooking a visit in the bot is coming soon."),
-            T("Until then, come during opening hours:\n\n{centres}"),
-            BACK,
-            state=InfoSG.day_centre,
             getter=info_getter,
         ),
         Window(
