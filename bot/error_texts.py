@@ -112,8 +112,8 @@ ERROR_TEXTS: dict[str, Said] = {
     "not_a_slot": Said(parents=N_("This time cannot be booked. Please choose one from the list.")),
     "too_many_bookings": Said(
         parents=N_(
-            "You already have the most visits one family can book at once: {most}. "
-            "Please come to one, or cancel one in “📅 My bookings”, to book another."
+            "You already have as many upcoming visits as one family may book ({most}). "
+            "To book another, cancel one in “📅 My bookings” or wait until one has passed."
         )
     ),
     "overlapping": Said(

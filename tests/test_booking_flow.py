@@ -105,7 +105,7 @@ async def test_book_see_it_in_my_bookings_and_cancel(koldo, emulator, language):
     await parent.press("2")
     assert parent.screen().text == tr(
         language,
-        "🧒 How old is child {number} of {count}?\nSend a number, for example 7.",
+        "🧒 How old is child {number} of {count}?\nSend a number, for example 9.",
         number=1,
         count=2,
     )

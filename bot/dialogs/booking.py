@@ -20,12 +20,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Data, Dialog, DialogManager, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Group, SwitchTo
+from aiogram_dialog.widgets.text import Format
 
 from bot.calendar import BookingCalendar
-from bot.dialogs.info import day_centres_html
+from bot.dialogs.info import day_centre_html, day_centres_html
 from bot.dialogs.problems import ProblemText, clear_problem, explain_problems, set_problem
 from bot.dialogs.states import BookingSG, ConsentSG
-from bot.dialogs.visits import centres, db, rules, services, user_id
+from bot.dialogs.visits import centres, db, rules, service_html, services, user_id, visit_html
 from bot.i18n import format_clock, format_weekday_date, gettext_, ngettext_, pick
 from bot.widgets import B, T, choices
 from core.bookings import book, bookable_days, day_times, parse_age
@@ -107,10 +108,7 @@ async def services_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict
     centre = (await centres(dialog_manager))[code]
     offered = await services(dialog_manager, code)
     return {
-        "name": pick(centre.name),
-        "address": pick(centre.address),
-        "hours": pick(centre.hours),
-        "phone": centre.phone,
+        "centre_html": day_centre_html(centre),
         "services": [(s.code, pick(s.name)) for s in offered.values()],
     }
 
@@ -131,11 +129,7 @@ async def on_service(
 
 
 def _service_texts(service: ServiceInfo) -> dict[str, Any]:
-    return {
-        "service": pick(service.name),
-        "description": pick(service.description),
-        "adult_required": service.adult_required,
-    }
+    return {"service_html": service_html(service), "adult_required": service.adult_required}
 
 
 async def day_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
@@ -312,12 +306,16 @@ async def summary_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
     centre = (await centres(dialog_manager))[data[CENTRE]]
     zone = rules(dialog_manager).zone
     starts_at = _starts_at(dialog_manager)
+    ends_at = starts_at + service.length
+    day = format_weekday_date(_day(dialog_manager))
     return {
         **_service_texts(service),
-        "centre": pick(centre.name),
-        "address": pick(centre.address),
-        "day": format_weekday_date(_day(dialog_manager)),
-        "time": f"{format_clock(starts_at, zone)}–{format_clock(starts_at + service.length, zone)}",
+        "visit_html": visit_html(
+            centre=pick(centre.name),
+            address=pick(centre.address),
+            service=pick(service.name),
+            when=f"{day}, {format_clock(starts_at, zone)}–{format_clock(ends_at, zone)}",
+        ),
         "children": data[CHILDREN],
         "has_children": bool(data[CHILDREN]),
         "ages": ", ".join(str(age) for age in data[AGES]),
@@ -366,7 +364,7 @@ async def on_main_menu(_callback: CallbackQuery, _widget: Any, manager: DialogMa
 
 BACK = B("⬅️ Back")
 SERVICE_HEADER = (
-    T("<b>{service}</b>\n{description}"),
+    Format("{service_html}"),
     T("👩 A child comes with an adult.", when="adult_required"),
 )
 # Translators: button on the day centre screens: the parent's own bookings.
@@ -376,7 +374,7 @@ MY_BOOKINGS = B("📅 My bookings")
 def _visit_lines() -> tuple[T, ...]:
     """The visit as the summary and the confirmation show it."""
     return (
-        T("\n🏠 {centre}\n📍 {address}\n🩺 {service}\n📅 {day}, {time}"),
+        Format("\n{visit_html}"),
         T("👧 Children: {children} (age: {ages})", when="has_children"),
     )
 
@@ -395,8 +393,7 @@ def booking_dialog() -> Dialog:
         ),
         Window(
             ProblemText(),
-            T("🏠 <b>{name}</b>\n📍 {address}\n🕘 {hours}"),
-            T("☎️ {phone}", when="phone"),
+            Format("{centre_html}"),
             T("\nWhat would you like to book?"),
             Column(choices("service", "services", on_service)),
             SwitchTo(BACK, id="to_centres", state=BookingSG.centres),
@@ -436,9 +433,9 @@ def booking_dialog() -> Dialog:
         ),
         Window(
             ProblemText(),
-            T("🧒 How old is the child?\nSend a number, for example 7.", when="one"),
+            T("🧒 How old is the child?\nSend a number, for example 9.", when="one"),
             T(
-                "🧒 How old is child {number} of {count}?\nSend a number, for example 7.",
+                "🧒 How old is child {number} of {count}?\nSend a number, for example 9.",
                 when=~F["one"],
             ),
             Button(BACK, id="back_age", on_click=on_back_from_age),

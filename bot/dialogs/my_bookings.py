@@ -13,10 +13,11 @@ from aiogram import F
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
+from aiogram_dialog.widgets.text import Format
 
 from bot.dialogs.problems import ProblemText, clear_problem, explain_problems, set_problem
 from bot.dialogs.states import MyBookingsSG
-from bot.dialogs.visits import db, names_of, rules, user_id, when
+from bot.dialogs.visits import db, names_of, rules, user_id, visit_html, when
 from bot.i18n import gettext_
 from bot.widgets import B, Safe, T, choices, escape
 from core.booking_rules import BookingStatus
@@ -76,11 +77,17 @@ async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
         booking_id=dialog_manager.dialog_data[BOOKING_ID],
     )
     names = await names_of(dialog_manager, [booking.centre_code])
+    service = names.service(booking.centre_code, booking.service_code)
     return {
         "reference": booking.reference,
-        "centre": names.centre(booking.centre_code),
-        "service": names.service(booking.centre_code, booking.service_code),
+        "service": service,
         "when": when(booking, dialog_manager),
+        "visit_html": visit_html(
+            centre=names.centre(booking.centre_code),
+            address=None,
+            service=service,
+            when=when(booking, dialog_manager),
+        ),
         "children": booking.children,
         "has_children": bool(booking.children),
         "ages": ", ".join(str(age) for age in booking.ages),
@@ -120,7 +127,9 @@ def my_bookings_dialog() -> Dialog:
         ),
         Window(
             ProblemText(),
-            T("<b>{reference}</b>\n🏠 {centre}\n🩺 {service}\n📅 {when}"),
+            # Translators: the title of a booked visit's screen: its booking number.
+            T("Visit <b>{reference}</b>"),
+            Format("{visit_html}"),
             T("👧 Children: {children} (age: {ages})", when="has_children"),
             SwitchTo(
                 # Translators: button on a booked visit: cancel it (glossary: cancel).

@@ -10,6 +10,7 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 from bot.i18n import format_clock, format_weekday_date, pick
+from bot.widgets import Safe, escape
 from core.bookings import BookingInfo, services_of
 from core.centres import BookingRules, ServiceInfo
 from core.reference import DayCentreInfo
@@ -69,3 +70,17 @@ def when(booking: BookingInfo, manager: DialogManager) -> str:
     day = booking.starts_at.astimezone(zone).date()
     start, end = format_clock(booking.starts_at, zone), format_clock(booking.ends_at, zone)
     return f"{format_weekday_date(day)}, {start}–{end}"
+
+
+def visit_html(*, centre: str, address: str | None, service: str, when: str) -> Safe:
+    """Where and when a visit is, one line each (the address where it helps to find it)."""
+    lines = [f"🏠 {escape(centre)}"]
+    if address:
+        lines.append(f"📍 {escape(address)}")
+    lines += [f"🩺 {escape(service)}", f"📅 {escape(when)}"]
+    return Safe("\n".join(lines))
+
+
+def service_html(service: ServiceInfo) -> Safe:
+    """A service's name and its one-line description."""
+    return Safe(f"<b>{escape(pick(service.name))}</b>\n{escape(pick(service.description))}")
