@@ -133,7 +133,7 @@ async def test_book_see_it_in_my_bookings_and_cancel(koldo, emulator, language):
     listed = parent.screen().text
     notice = "✖️ Visit {cancelled} is cancelled. The place will go to another family.\n"
     assert tr(language, notice, cancelled="B-000001").strip() in listed
-    assert tr(language, "You have no visits booked.") in listed
+    assert tr(language, "You have no upcoming visits.") in listed
     [booking] = await rows(koldo.db, Booking)
     assert booking.status == "cancelled"
     actions = [e.action for e in await rows(koldo.db, AuditEntry) if e.object_type == "booking"]
@@ -233,3 +233,34 @@ async def test_a_forged_or_stale_button_gets_a_polite_answer(koldo, emulator):
         parent.screen().text
     )
     assert "24" not in parent.buttons()  # the calendar now starts on the 25th
+
+
+async def test_consent_is_asked_before_a_first_booking(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=12006, language_code="ky")
+    await onboard(parent, "ky", agree=False)
+    await parent.press(tr("ky", "🏠 Day centre"))
+    assert "📍" in parent.screen().text  # the addresses are for everyone
+    await parent.press(CENTRE["ky"])
+    await parent.press(tr("ky", "Not now"))
+    assert tr("ky", "To book a visit, please first agree to how we use your data.") in (
+        parent.screen().text
+    )
+    await parent.press(CENTRE["ky"])
+    await parent.press(tr("ky", "✅ I agree"))
+    assert MEAL["ky"] in parent.buttons()
+
+
+async def test_past_visits_say_whether_the_family_came(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=12007, language_code="ru")
+    await onboard(parent, "ru")
+    await to_summary(parent, "ru")
+    await parent.press(tr("ru", "✅ Confirm"))
+    async with koldo.db.transaction() as repos:  # staff marked it (their screens come later)
+        booking = await repos.session.get(Booking, 1)
+        booking.status = "attended"
+    freeze(TODAY + timedelta(days=3))
+    await parent.press(tr("ru", "📅 My bookings"))
+    screen = parent.screen().text
+    assert tr("ru", "You have no upcoming visits.") in screen
+    assert f"{tr('ru', MEAL['ru'])} — {tr('ru', '✅ you came')}" in screen
+    assert "ср, 24 февраля, 12:00–12:30" in screen

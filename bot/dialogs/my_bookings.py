@@ -118,7 +118,7 @@ def my_bookings_dialog() -> Dialog:
             ),
             T("📅 <b>My bookings</b>"),
             T("Your next visits. Press one to see it or to cancel it.", when="has_upcoming"),
-            T("You have no visits booked.", when=~F["has_upcoming"]),
+            T("You have no upcoming visits.", when=~F["has_upcoming"]),
             T("\n<b>Past visits</b>\n{past}", when="has_past"),
             Column(choices("booking", "upcoming", on_open)),
             Cancel(B("⬅️ Back")),
