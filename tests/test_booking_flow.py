@@ -264,3 +264,19 @@ async def test_past_visits_say_whether_the_family_came(koldo, emulator):
     assert tr("ru", "You have no upcoming visits.") in screen
     assert f"{tr('ru', MEAL['ru'])} — {tr('ru', '✅ you came')}" in screen
     assert "ср, 24 февраля, 12:00–12:30" in screen
+
+
+async def test_a_summary_left_open_until_the_day_passed(koldo, emulator):
+    parent = SimulatedPerson(emulator, user_id=12008, language_code="ky")
+    await onboard(parent, "ky")
+    await to_summary(parent, "ky")
+    freeze(TODAY + timedelta(days=3))
+    await parent.press(tr("ky", "✅ Confirm"))
+    assert tr("ky", "This time has already passed. Please choose a day and time ahead.") in (
+        parent.screen().text
+    )
+    assert parent.buttons() == [tr("ky", "⬅️ Back")]
+    await parent.press(tr("ky", "⬅️ Back"))
+    week = parent.buttons()[8:15]  # after the month and the weekdays
+    assert week == [" ", " ", " ", "25", "26", "27✖", "28✖"]  # from the new today on
+    assert await rows(koldo.db, Booking) == []

@@ -31,7 +31,7 @@ from bot.i18n import format_clock, format_weekday_date, gettext_, ngettext_, pic
 from bot.widgets import B, T, choices
 from core.bookings import book, bookable_days, day_times, parse_age
 from core.centres import CountedIn, ServiceInfo
-from core.errors import NotFound
+from core.errors import BookingRefused, NotFound
 
 CENTRE, SERVICE, DAY, TIME, CHILDREN, AGES, KEY, BOOKED = (
     "centre", "service", "day", "time", "children", "ages", "key", "booked",
@@ -173,13 +173,18 @@ def _time_id(moment: datetime, manager: DialogManager) -> str:
 async def time_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     service = await _service(dialog_manager)
     zone = rules(dialog_manager).zone
-    times = await day_times(
-        db(dialog_manager),
-        centre_code=service.centre_code,
-        service_code=service.code,
-        day=_day(dialog_manager),
-        rules=rules(dialog_manager),
-    )
+    try:
+        times = await day_times(
+            db(dialog_manager),
+            centre_code=service.centre_code,
+            service_code=service.code,
+            day=_day(dialog_manager),
+            rules=rules(dialog_manager),
+        )
+    except BookingRefused:
+        # The day passed or closed while the parent was on the summary: Confirm's refusal
+        # says so above, and Back leads to the calendar.
+        times = []
     items = []
     for slot in times:
         clock = format_clock(slot.starts_at, zone)
