@@ -1,6 +1,7 @@
 """Benchmark: many parents through the Documents flow at once, against a bare echo bot.
 
-    .venv/bin/python -m bench.documents_flow [--parents 1000] [--database-url URL] [--layout split]
+    .venv/bin/python -m bench.documents_flow [--parents 1000] [--database-url URL]
+        [--rounds N] [--patches all,none,without-lean_models,... | --patches each] [--layout split]
 
 Both bots run as their own processes (Koldo exactly as `koldo run`, handling updates as tasks;
 with `--layout split` as `koldo bot` beside a `koldo worker`, whose memory is reported too)
@@ -29,11 +30,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from koldo.patches import PATCHES
 from storage.migrate import drop_everything
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.harness import TEST_TOKEN
 
 STEPS_PER_PARENT = 13
+WITHOUT = "without-"
+EACH = ["all", "none", *(WITHOUT + name for name in PATCHES)]
 STORY = "We lost the birth certificate of our son when we moved to Bishkek."
 
 
@@ -48,7 +52,15 @@ class Figures:
     p99_ms: float
     peak_rss_mb: float
     idle_rss_mb: float
+    cpu_ms_per_update: float
     worker_peak_rss_mb: float | None = None
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process has used (user and system): unlike updates per second it hardly
+    moves when other work shares the machine, so variants measured apart stay comparable."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int, field: str) -> float:
@@ -152,9 +164,10 @@ async def measure(
             await wait_polling(emulator, process)
             await asyncio.sleep(1)
             idle = rss_mb(process.pid, "VmRSS")
-            started = time.monotonic()
+            started, cpu_before = time.monotonic(), cpu_seconds(process.pid)
             await asyncio.gather(*(person(emulator, 10_000 + n) for n in range(people)))
             seconds = time.monotonic() - started
+            cpu = cpu_seconds(process.pid) - cpu_before
             peak = rss_mb(process.pid, "VmHWM")
             worker_peak = rss_mb(companion.pid, "VmHWM") if companion else None
         finally:
@@ -176,6 +189,7 @@ async def measure(
             p99_ms=round(percentile_ms(latencies, 0.99), 1),
             peak_rss_mb=round(peak, 1),
             idle_rss_mb=round(idle, 1),
+            cpu_ms_per_update=round(cpu * 1000 / updates, 2),
             worker_peak_rss_mb=round(worker_peak, 1) if worker_peak else None,
         )
 
@@ -224,10 +238,35 @@ async def fresh_database(env: dict[str, str]) -> None:
         raise SystemExit("koldo seed failed")
 
 
+def patch_settings(variant: str) -> dict[str, str]:
+    """Koldo's performance settings for a variant: `all` patches (as deployed), `none`, or
+    `without-<patch>` (all but that one), as koldo.patches reads them."""
+    if variant == "all":
+        return {"KOLDO_PERFORMANCE__PATCHES": "true"}
+    if variant == "none":
+        return {"KOLDO_PERFORMANCE__PATCHES": "false"}
+    return {"KOLDO_PERFORMANCE__LEAVE_OUT": variant.removeprefix(WITHOUT)}
+
+
+def variants(value: str) -> list[str]:
+    chosen = EACH if value == "each" else [name.strip() for name in value.split(",")]
+    unknown = [name for name in chosen if name not in EACH]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"{', '.join(unknown)}: choose from {', '.join(EACH)}")
+    return chosen
+
+
 async def main() -> None:
     parser = arguments(__doc__, parents=1000)
     parser.add_argument(
-        "--rounds", type=int, default=1, help="measure both bots this many times, alternating"
+        "--rounds", type=int, default=1, help="measure the bots this many times, alternating"
+    )
+    parser.add_argument(
+        "--patches",
+        type=variants,
+        default=["all"],
+        help="Koldo's performance patches in each measured variant, comma-separated: all, none, "
+        f"without-<patch> ({', '.join(PATCHES)}); `each` is all of those",
     )
     parser.add_argument(
         "--layout",
@@ -241,39 +280,65 @@ async def main() -> None:
     worker_command = [*koldo, "worker"] if args.layout == "split" else None
     rounds: list[dict[str, Any]] = []
     for _round in range(args.rounds):
-        async with koldo_environment(args.database_url) as env:  # a fresh database each round
-            echo = await measure(
-                "echo", [sys.executable, "-m", "bench.echo_bot"], env, args.parents, echo_person
-            )
-            koldo = await measure(
-                "koldo", koldo_command, env, args.parents, documents_parent, worker_command
-            )
-        ratio = koldo.updates_per_second / echo.updates_per_second
-        rounds.append({"echo": asdict(echo), "koldo": asdict(koldo), "ratio": round(ratio, 3)})
-        _print_round(echo, koldo, ratio)
+        echo = await measure(
+            "echo",
+            [sys.executable, "-m", "bench.echo_bot"],
+            {**os.environ},
+            args.parents,
+            echo_person,
+        )
+        measured: dict[str, Any] = {"echo": asdict(echo)}
+        for variant in args.patches:
+            async with koldo_environment(args.database_url) as env:  # a fresh database each time
+                env.update(patch_settings(variant))
+                koldo = await measure(
+                    "koldo", koldo_command, env, args.parents, documents_parent, worker_command
+                )
+            ratio = koldo.updates_per_second / echo.updates_per_second
+            measured[variant] = {**asdict(koldo), "ratio": round(ratio, 3)}
+            _print_round(variant, echo, koldo, ratio)
+        rounds.append(measured)
 
-    ratio = statistics.median(result["ratio"] for result in rounds)
-    peak = max(result["koldo"]["peak_rss_mb"] for result in rounds)
-    print(
-        f"median koldo / echo updates per second over {len(rounds)} round(s): {ratio:.2f} "
-        f"(target ≥ 0.40); koldo peak memory {peak} MB (target < 200 MB)"
-    )
+    summary = {variant: _summary(variant, rounds) for variant in args.patches}
+    print(f"over {len(rounds)} round(s): median koldo / echo updates per second (target ≥ 0.40),")
+    print("median koldo updates per second and CPU ms per update, koldo's highest peak memory")
+    print("(target < 200 MB) and idle memory:")
+    for variant, figures in summary.items():
+        print(
+            f"  {variant:<24} ratio {figures['median_ratio']:.2f}  "
+            f"{figures['median_updates_per_second']:>7} upd/s  "
+            f"{figures['median_cpu_ms_per_update']:>5} CPU ms/update  "
+            f"peak {figures['peak_rss_mb']} MB  idle {figures['idle_rss_mb']} MB"
+        )
     results = Path(__file__).with_name("results")
     results.mkdir(exist_ok=True)
     (results / "documents_flow.json").write_text(
-        json.dumps({"rounds": rounds, "median_ratio": ratio, "peak_rss_mb": peak}, indent=2)
+        json.dumps({"rounds": rounds, "summary": summary}, indent=2)
     )
 
 
-def _print_round(echo: Figures, koldo: Figures, ratio: float) -> None:
+def _summary(variant: str, rounds: list[dict[str, Any]]) -> dict[str, float]:
+    runs = [measured[variant] for measured in rounds]
+    return {
+        "median_ratio": statistics.median(run["ratio"] for run in runs),
+        "median_updates_per_second": statistics.median(run["updates_per_second"] for run in runs),
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
+        "idle_rss_mb": max(run["idle_rss_mb"] for run in runs),
+        "median_cpu_ms_per_update": statistics.median(run["cpu_ms_per_update"] for run in runs),
+    }
+
+
+def _print_round(variant: str, echo: Figures, koldo: Figures, ratio: float) -> None:
+    print(f"patches: {variant}")
     print(
         f"{'bot':<6} {'people':>6} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'peak MB':>8} {'idle MB':>8}"
+        f"{'peak MB':>8} {'idle MB':>8} {'CPU ms/upd':>10}"
     )
     for row in (echo, koldo):
         print(
             f"{row.bot:<6} {row.people:>6} {row.updates:>8} {row.updates_per_second:>8} "
-            f"{row.p50_ms:>8} {row.p99_ms:>8} {row.peak_rss_mb:>8} {row.idle_rss_mb:>8}"
+            f"{row.p50_ms:>8} {row.p99_ms:>8} {row.peak_rss_mb:>8} {row.idle_rss_mb:>8} "
+            f"{row.cpu_ms_per_update:>10}"
         )
     print(f"koldo / echo updates per second: {ratio:.2f}")
     if koldo.worker_peak_rss_mb is not None:

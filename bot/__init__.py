@@ -1,5 +1,2 @@
-"""Koldo's Telegram front. Installed first, before anything imports aiogram: see lazy_models."""
-
-from bot import lazy_models
-
-lazy_models.install()
+"""Koldo's Telegram front. The performance patches it carries (lazy_models, lean_models,
+api_session, gc_tuning) are installed by the entry point: see koldo.patches."""

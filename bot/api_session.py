@@ -1,4 +1,5 @@
-"""The HTTP session to the Bot API server, with Koldo's request middlewares."""
+"""The HTTP session to the Bot API server, with Koldo's request middlewares: `PlainSession` as
+aiogram makes it, `KoldoSession` with the `api_session` performance patch (koldo.patches)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ if TYPE_CHECKING:
     from aiogram import Bot
 
 
-class KoldoSession(AiohttpSession):
+class PlainSession(AiohttpSession):
+    """aiogram's own session to `base_url`, retrying what the Bot API asks to retry."""
+
+    def __init__(self, base_url: str, *, timeout: int) -> None:
+        super().__init__(api=TelegramAPIServer.from_base(base_url), timeout=timeout)
+        self.middleware(RetryMiddleware())
+
+
+class KoldoSession(PlainSession):
     """Requests and answers with less work than aiogram's defaults, for the one or two calls
     Koldo makes per update: requests go as JSON, and a successful answer is parsed by pydantic
     straight from its JSON text (about 40% less work than decoding it to Python objects first,
@@ -30,8 +39,7 @@ class KoldoSession(AiohttpSession):
     in the benchmark). Holding them also keeps them for aiogram's error checks."""
 
     def __init__(self, base_url: str, *, timeout: int) -> None:
-        super().__init__(api=TelegramAPIServer.from_base(base_url), timeout=timeout)
-        self.middleware(RetryMiddleware())
+        super().__init__(base_url, timeout=timeout)
         self._answer_models: dict[Any, type[Response[Any]]] = {}
 
     def build_form_data(self, bot: Bot, method: TelegramMethod[Any]) -> Any:

@@ -11,8 +11,8 @@ from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 from aiogram_dialog import DIALOG_EVENT_NAME, setup_dialogs
 
-from bot import lazy_models, lean_models
-from bot.api_session import KoldoSession
+from bot import lazy_models
+from bot.api_session import KoldoSession, PlainSession
 from bot.conversations import Conversations
 from bot.dialog_ids import install_unique_intent_ids
 from bot.dialogs.booking import booking_dialog
@@ -37,6 +37,7 @@ from bot.outbox.sender import OutboxSender, OutboxSignal
 from core.languages import SUPPORTED_LANGUAGES
 from core.reference import ReferenceCache
 from core.urgency import UrgencyKeywords
+from koldo import patches
 from koldo.i18n import N_
 from koldo.settings import Settings
 from storage.database import Database
@@ -94,7 +95,9 @@ class Koldo:
 
 
 def build_koldo(settings: Settings) -> Koldo:
-    db = Database.from_url(settings.database.url)
+    db = Database.from_url(
+        settings.database.url, inline_sqlite=patches.enabled(patches.SQLITE_DRIVER)
+    )
     signal = OutboxSignal()
     db.outbox_listeners.append(signal.poke)
     conversations = Conversations.build(db, settings.redis.url)
@@ -129,7 +132,6 @@ def build_intake(
 def build_dispatcher(koldo: Koldo) -> Dispatcher:
     """The whole update pipeline; makes no network calls, so tests can reuse it."""
     install_unique_intent_ids()
-    lean_models.install()
     lazy_models.build(*EVERY_UPDATE_NEEDS)
     profiles = Profiles(koldo.db, keep=koldo.settings.redis.url is None)
     dp = Dispatcher(
@@ -234,7 +236,8 @@ async def start_sender(koldo: Koldo, bot: Bot) -> OutboxSender:
 def build_bot(settings: Settings) -> Bot:
     if settings.telegram.token is None:
         raise ValueError("KOLDO_TELEGRAM__TOKEN is required")
-    session = KoldoSession(
+    session_class = KoldoSession if patches.enabled(patches.API_SESSION) else PlainSession
+    session = session_class(
         settings.telegram.api_base_url, timeout=settings.telegram.request_timeout
     )
     return Bot(

@@ -15,8 +15,9 @@ keyboards for every screen. Two things, both with the same result as aiogram's o
   attributes, so three or four Python calls per object. Each class gets one flat function that
   leaves the object exactly as before (`obj.bot` is the bot, or None without a context).
 
-Measured: 73 → 27 µs per Message. `install()` is idempotent and rebuilds any model already
-built, so it can run whenever the bot is assembled.
+Measured: 73 → 27 µs per Message. koldo.patches installs it at start-up, after lazy_models:
+`install()` rebuilds any model already built, and without lazy_models that is every one of
+aiogram's ~400 models, which more than doubles their memory (bench/README.md).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from koldo import patches
 from koldo.settings import Settings, SettingsError, load_settings
 
 DESCRIPTION = """Koldo: the Telegram bot of the Center for the Protection of Children (Bishkek).
@@ -129,6 +130,14 @@ async def _seed(settings: Settings, path: Path | None) -> None:
             f"{table}: {report.changed[table]} added or changed, "
             f"{report.deactivated[table]} no longer listed"
         )
+    for overflow in report.overflows:
+        local = overflow.starts_at.astimezone(settings.locale.zone)
+        print(
+            f"kept, though the data no longer allows them ({overflow.why}): "
+            f"{overflow.centre_code} {overflow.service_code} {local:%Y-%m-%d %H:%M}, "
+            f"{overflow.booked} booked for {overflow.places} places: "
+            f"{', '.join(overflow.references)}"
+        )
 
 
 async def _staff(settings: Settings, args: argparse.Namespace) -> None:
@@ -168,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command in ("run", "bot", "worker"):
+            # Only where Telegram is served: the short commands load no aiogram at all.
+            patches.install(settings.performance)
             asyncio.run(_serve(settings, args.command))
         elif args.command == "migrate" and args.check:
             from storage.migrate import is_current

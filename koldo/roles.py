@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from core import outbox
 from core.staff import ensure_admin
+from koldo import patches
 from koldo.settings import Settings, SettingsError
 from koldo.worker import Worker
 from storage.database import Database
@@ -34,7 +35,6 @@ class Role(StrEnum):
 
 async def serve(settings: Settings, roles: frozenset[Role]) -> None:
     """Run the roles until SIGINT or SIGTERM; what is in hand is finished before returning."""
-    from bot import gc_tuning
     from bot.app import (
         build_bot,
         build_dispatcher,
@@ -61,11 +61,11 @@ async def serve(settings: Settings, roles: frozenset[Role]) -> None:
             dispatcher = build_dispatcher(koldo)
             await bot.delete_webhook(drop_pending_updates=False)
             await publish_profile(bot, koldo.i18n)
-            gc_tuning.settle_after_start_up()
+            patches.settle_after_start_up()
             intake = build_intake(koldo, dispatcher, bot, concurrent=True)
             await intake.serve(handle_signals=True, close_bot_session=False)
         else:
-            gc_tuning.settle_after_start_up()
+            patches.settle_after_start_up()
             await _until_stopped()
     finally:
         if worker is not None:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError
 from core.centres import BookingRules
 from core.languages import SUPPORTED_LANGUAGES
 from core.workhours import QuietHours, WorkingCalendar
+from koldo.patches import PATCHES
 
 ENV_PREFIX = "KOLDO_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -278,6 +279,41 @@ class BookingSettings(BaseModel):
         )
 
 
+class PerformanceSettings(BaseModel):
+    """Koldo's patches of library internals (koldo.patches), read once by the entry point."""
+
+    patches: bool = Field(
+        default=True,
+        description="Install the performance patches; false runs aiogram, pydantic and "
+        "aiosqlite exactly as they come (to rule the patches out when something is odd).",
+    )
+    leave_out: str = Field(
+        default="",
+        description="Patches to leave out, comma-separated, e.g. lean_models,gc_tuning "
+        f"(to measure what one earns): {', '.join(PATCHES)}.",
+    )
+
+    @field_validator("leave_out")
+    @classmethod
+    def _known_patches(cls, value: str) -> str:
+        unknown = _names(value) - set(PATCHES)
+        if unknown:
+            raise ValueError(
+                f"names no patch: {', '.join(sorted(unknown))} (the patches: {', '.join(PATCHES)})"
+            )
+        return value
+
+    def chosen(self) -> frozenset[str]:
+        """The names of the patches to install."""
+        if not self.patches:
+            return frozenset()
+        return frozenset(PATCHES) - _names(self.leave_out)
+
+
+def _names(value: str) -> frozenset[str]:
+    return frozenset(name.strip() for name in value.split(",") if name.strip())
+
+
 class DataSettings(BaseModel):
     reference_file: Path = PROJECT_ROOT / "data" / "reference.toml"
     urgent_keywords_file: Path = PROJECT_ROOT / "data" / "urgent_keywords.toml"
@@ -300,6 +336,7 @@ class Settings(BaseSettings):
     staff: StaffSettings = StaffSettings()
     outbox: OutboxSettings = OutboxSettings()
     flood: FloodSettings = FloodSettings()
+    performance: PerformanceSettings = PerformanceSettings()
     data: DataSettings = DataSettings()
     booking: BookingSettings = BookingSettings()
 

@@ -41,8 +41,10 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine for `url` with per-backend settings."""
+def create_engine(url: str, *, echo: bool = False, inline_sqlite: bool = False) -> AsyncEngine:
+    """Create the async engine for `url` with per-backend settings. `inline_sqlite` runs a
+    SQLite file's calls on the event loop's thread (storage.sqlite_driver, one of the
+    performance patches that the entry point chooses); otherwise aiosqlite works as it comes."""
     if is_sqlite(url):
         # One connection for a file: SQLite has one writer anyway, and a single connection makes
         # transactions queue in-process instead of failing with "database is locked". Waiting
@@ -51,12 +53,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         path = make_url(url).database
         options: dict[str, Any] = {}
         if path not in (None, "", ":memory:"):
-            options = {
-                "pool_size": 1,
-                "max_overflow": 0,
-                "pool_timeout": None,
-                "async_creator": lambda: sqlite_driver.connect(path),
-            }
+            options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": None}
+            if inline_sqlite:
+                options["async_creator"] = lambda: sqlite_driver.connect(path)
         engine = create_async_engine(url, echo=echo, **options)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
@@ -94,8 +93,8 @@ class Database:
         self.outbox_listeners: list[Callable[[], None]] = []
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        return cls(create_engine(url))
+    def from_url(cls, url: str, *, inline_sqlite: bool = False) -> Database:
+        return cls(create_engine(url, inline_sqlite=inline_sqlite))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:

@@ -1,29 +1,41 @@
 """Fixtures: a real database per test (SQLite, and PostgreSQL when a server is there), the Bot
-API emulator, and the real bot polling it."""
+API emulator, and the real bot polling it.
+
+This is the tests' entry point: it installs the performance patches (koldo.patches) as `koldo
+run` does, before anything imports aiogram; `KOLDO_PERFORMANCE__PATCHES=false` runs the tests
+without them. A test that runs Koldo against the emulator is marked `e2e`: scripts/test.sh runs
+those a second time with the patches off."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-import bot  # noqa: F401  (before aiogram: lazy models, as in `koldo`; see bot.lazy_models)
 from core import reference
+from koldo import patches
+from koldo.settings import Settings
 from storage.database import Database
-from storage.migrate import drop_everything, upgrade
-from tests.emulator import BotApiEmulator
-from tests.harness import REFERENCE_FILE, RunningBot, bot_running, make_settings
+from storage.migrate import upgrade
+
+patches.install(Settings(_env_file=None).performance)
+
+from tests.emulator import BotApiEmulator  # noqa: E402  (aiogram: after the patches)
+from tests.harness import REFERENCE_FILE, RunningBot, bot_running, make_settings  # noqa: E402
 
 T = TypeVar("T")
-POSTGRES_URL = os.environ.get(
-    "KOLDO_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+# The server's maintenance database: each run creates a database of its own through it.
+MAINTENANCE_URL = os.environ.get(
+    "KOLDO_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_POSTGRES = os.environ.get("KOLDO_REQUIRE_POSTGRES") == "1"
 # Tables that hold what tests create; emptied before each PostgreSQL test.
@@ -52,6 +64,11 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return executor.submit(asyncio.run, coroutine).result()
 
 
+def open_database(database_url: str) -> Database:
+    """A Database as Koldo's processes open it, with the SQLite driver patch when it is on."""
+    return Database.from_url(database_url, inline_sqlite=patches.enabled(patches.SQLITE_DRIVER))
+
+
 async def _migrate_and_seed(url: str) -> None:
     await upgrade(url)
     db = Database.from_url(url)
@@ -61,17 +78,35 @@ async def _migrate_and_seed(url: str) -> None:
         await db.dispose()
 
 
+def _with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 async def _postgres_reachable() -> str | None:
     """None when the server answers, else why not."""
     import asyncpg
 
-    dsn = POSTGRES_URL.replace("postgresql+asyncpg", "postgresql")
     try:
-        connection = await asyncio.wait_for(asyncpg.connect(dsn), 5)
+        connection = await asyncio.wait_for(asyncpg.connect(_asyncpg_dsn(MAINTENANCE_URL)), 5)
     except (OSError, TimeoutError, asyncpg.PostgresError) as error:
         return f"{type(error).__name__}: {error}"
     await connection.close()
     return None
+
+
+async def _maintain(statement: str) -> None:
+    """CREATE or DROP DATABASE, which run outside a transaction, in the maintenance database."""
+    import asyncpg
+
+    connection = await asyncpg.connect(_asyncpg_dsn(MAINTENANCE_URL))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
 
 
 @pytest.fixture(scope="session")
@@ -84,16 +119,25 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_ready() -> str:
+def postgres_ready() -> Iterator[str]:
+    """A database of this run's own, `koldo_test_<random>`, migrated and seeded, and dropped
+    when the run ends: two runs on one server (two developers, CI and a developer) never
+    touch each other's data."""
     problem = run_sync(_postgres_reachable())
     if problem is not None:
-        message = f"PostgreSQL is not reachable at {POSTGRES_URL} ({problem})"
+        message = f"PostgreSQL is not reachable at {MAINTENANCE_URL} ({problem})"
         if REQUIRE_POSTGRES:
             pytest.fail(message + " but KOLDO_REQUIRE_POSTGRES=1", pytrace=False)
         pytest.skip(message + "; set KOLDO_TEST_POSTGRES_URL to run these tests")
-    run_sync(drop_everything(POSTGRES_URL))
-    run_sync(_migrate_and_seed(POSTGRES_URL))
-    return POSTGRES_URL
+    name = f"koldo_test_{secrets.token_hex(6)}"
+    run_sync(_maintain(f'CREATE DATABASE "{name}"'))
+    try:
+        url = _with_database(MAINTENANCE_URL, name)
+        run_sync(_migrate_and_seed(url))
+        yield url
+    finally:
+        # FORCE: a Koldo process a test killed may still hold a connection.
+        run_sync(_maintain(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _reset_postgres_state(url: str) -> None:
@@ -132,7 +176,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database.from_url(database_url)
+    database = open_database(database_url)
     yield database
     await database.dispose()
 
@@ -148,3 +192,12 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
 async def koldo(database_url: str, emulator: BotApiEmulator) -> AsyncIterator[RunningBot]:
     async with bot_running(make_settings(database_url, emulator.base_url)) as running:
         yield running
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`e2e`: the tests that run Koldo against the Bot API emulator (they use both)."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        databases = {"database_url", "sqlite_database_url", "postgres_database_url"}
+        if "emulator" in fixtures and databases & set(fixtures):
+            item.add_marker(pytest.mark.e2e)

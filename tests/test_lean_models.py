@@ -1,15 +1,18 @@
-"""aiogram's types parse, bind the bot and build as aiogram's own code does, with less Python."""
+"""aiogram's types parse, bind the bot and build as aiogram's own code does, with less Python
+(installed by tests/conftest.py as by `koldo run`; the same results with the patch off)."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from aiogram import Bot
 from aiogram.methods import Response, SendMessage
 from aiogram.types import InlineKeyboardButton, Message, TelegramObject, Update
 from aiogram.types.base import UNSET
 
 from bot import lean_models
+from koldo import patches
 from tests.harness import TEST_TOKEN
 
 MESSAGE = {
@@ -27,7 +30,6 @@ MESSAGE = {
 
 
 def parsed(bot: Bot | None) -> Message:
-    lean_models.install()
     content = json.dumps({"ok": True, "result": MESSAGE})
     context = {"bot": bot} if bot else None
     return Response[Message].model_validate_json(content, context=context).result
@@ -60,7 +62,6 @@ def test_without_a_bot_in_the_context_nothing_is_bound_and_binding_later_works()
 
 
 def test_updates_from_polling_bind_the_bot_down_to_the_pressed_message():
-    lean_models.install()
     bot = Bot(TEST_TOKEN)
     update = Update.model_validate(
         {
@@ -80,8 +81,8 @@ def test_updates_from_polling_bind_the_bot_down_to_the_pressed_message():
     assert query.message.reply_markup.inline_keyboard[1][0].callback_data == "b:1"
 
 
+@pytest.mark.skipif(not patches.enabled(patches.LEAN_MODELS), reason="lean_models is off")
 def test_types_skip_the_legacy_sentinel_validator_and_methods_keep_it():
-    lean_models.install()
     validators = Message.__pydantic_decorators__.model_validators
     assert lean_models.LEGACY_SENTINEL_VALIDATOR not in validators
     method = SendMessage(chat_id=1, text="<b>hi</b>", parse_mode=UNSET)

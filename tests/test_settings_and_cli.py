@@ -138,3 +138,43 @@ def test_the_composition_root_and_core_do_not_import_the_telegram_front():
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", check], check=True)
+
+
+def test_seed_names_the_bookings_a_change_of_the_data_no_longer_allows(clean_env, capsys, tmp_path):
+    """Nobody loses a visit to a data change, and whoever ran the seed learns which visits
+    need a phone call."""
+    from core.clock import freeze
+    from storage.database import Database
+    from tests.conftest import run_sync
+    from tests.test_core_bookings import (
+        MONDAY,
+        PARENT,
+        at,
+        book_meal,
+        changed_reference,
+        consenting,
+        day,
+    )
+
+    assert main(["migrate"]) == 0 and main(["seed"]) == 0
+
+    async def book() -> str:
+        db = Database.from_url(load_settings().database.url)
+        try:
+            await consenting(db, PARENT)
+            return (await book_meal(db, PARENT, at(day(2), 12))).reference
+        finally:
+            await db.dispose()
+
+    freeze(at(MONDAY, 8))
+    try:
+        reference = run_sync(book())
+        capsys.readouterr()
+        assert main(["seed", "--file", str(changed_reference(tmp_path))]) == 0
+    finally:
+        freeze(None)
+    out = capsys.readouterr().out
+    expected = (
+        f"(closure): osh-bazaar hot-meal 2027-01-06 12:00, 1 booked for 4 places: {reference}"
+    )
+    assert expected in out
