@@ -31,9 +31,8 @@ from aiogram_dialog.widgets.kbd.calendar_kbd import (
     month_begin,
 )
 from aiogram_dialog.widgets.text import Text
-from babel.dates import format_skeleton, get_day_names
 
-from bot.i18n import current_language
+from bot.i18n import format_month, weekday_abbreviation
 from core.bookings import DayState
 
 # What a day that cannot be picked shows beside its number (the screen explains the marks).
@@ -51,8 +50,7 @@ class _DayText(Text):
 
 class _WeekdayText(Text):
     async def _render_text(self, data: dict, manager: DialogManager) -> str:
-        names = get_day_names("short", context="stand-alone", locale=current_language())
-        return names[data["date"].weekday()]
+        return weekday_abbreviation(data["date"])
 
 
 class _MonthText(Text):
@@ -63,8 +61,7 @@ class _MonthText(Text):
         self.before, self.after = before, after
 
     async def _render_text(self, data: dict, manager: DialogManager) -> str:
-        month = format_skeleton("yMMMM", data["date"], locale=current_language())
-        return f"{self.before}{month}{self.after}"
+        return f"{self.before}{format_month(data['date'])}{self.after}"
 
 
 class _DaysView(CalendarDaysView):

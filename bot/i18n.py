@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
 
 from core.languages import supported
@@ -85,6 +85,17 @@ def format_weekday_date(day: date) -> str:
     """A day to come, with its weekday: «пн, 22 февраля», «февраль 22, дүй.»,
     «Mon, February 22»."""
     return format_skeleton("MMMMEEEEd", day, locale=current_language())
+
+
+def format_month(day: date) -> str:
+    """A calendar's title: «февраль 2027 г.», «2027-ж., февраль», «February 2027»."""
+    return format_skeleton("yMMMM", day, locale=current_language())
+
+
+def weekday_abbreviation(day: date) -> str:
+    """A calendar column's weekday: «пн», «дш.», «Mo»."""
+    names = get_day_names("short", context="stand-alone", locale=current_language())
+    return names[day.weekday()]
 
 
 def format_clock(moment: datetime, zone: ZoneInfo) -> str:

@@ -248,6 +248,11 @@ async def test_consent_is_asked_before_a_first_booking(koldo, emulator):
     await parent.press(CENTRE["ky"])
     await parent.press(tr("ky", "✅ I agree"))
     assert MEAL["ky"] in parent.buttons()
+    await parent.press(tr("ky", "⬅️ Back"))
+    await parent.press(tr("ky", "📅 My bookings"))
+    assert tr("ky", "You have no upcoming visits.") in parent.screen().text
+    await parent.press(tr("ky", "⬅️ Back"))  # back to the centres, where it was opened
+    assert CENTRE["ky"] in parent.buttons()
 
 
 async def test_past_visits_say_whether_the_family_came(koldo, emulator):

@@ -19,13 +19,13 @@ from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Data, Dialog, DialogManager, Window
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Group, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Group, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.calendar import BookingCalendar
 from bot.dialogs.info import day_centre_html, day_centres_html
 from bot.dialogs.problems import ProblemText, clear_problem, explain_problems, set_problem
-from bot.dialogs.states import BookingSG, ConsentSG
+from bot.dialogs.states import BookingSG, ConsentSG, MyBookingsSG
 from bot.dialogs.visits import centres, db, rules, service_html, services, user_id, visit_html
 from bot.i18n import format_clock, format_weekday_date, gettext_, ngettext_, pick
 from bot.widgets import B, T, choices
@@ -167,7 +167,9 @@ async def on_day(_event: Any, _widget: Any, manager: DialogManager, day: date) -
 
 
 def _time_id(moment: datetime, manager: DialogManager) -> str:
-    return moment.astimezone(rules(manager).zone).strftime("%H%M")
+    """A time's button data: its local hour and minute («1000»), never shown."""
+    local = moment.astimezone(rules(manager).zone)
+    return f"{local.hour:02d}{local.minute:02d}"
 
 
 async def time_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
@@ -342,14 +344,14 @@ async def on_confirm(_callback: CallbackQuery, _widget: Any, manager: DialogMana
         rules=rules(manager),
         key=data[KEY],
     )
-    data[BOOKED] = {"reference": booking.reference, "id": booking.id}
+    data[BOOKED] = booking.reference
     await manager.switch_to(BookingSG.booked)
 
 
 async def booked_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
     return {
         **await summary_getter(dialog_manager, **kwargs),
-        "reference": dialog_manager.dialog_data[BOOKED]["reference"],
+        "reference": dialog_manager.dialog_data[BOOKED],
     }
 
 
@@ -391,7 +393,8 @@ def booking_dialog() -> Dialog:
             ProblemText(),
             T("🏠 <b>Day centres</b>\nChoose a centre to book a visit.\n\n{centres_html}"),
             Column(choices("centre", "centres", on_centre)),
-            Button(MY_BOOKINGS, id="my_bookings", on_click=on_my_bookings),
+            # Back from there comes back here.
+            Start(MY_BOOKINGS, id="my_bookings", state=MyBookingsSG.list),
             Cancel(BACK),
             state=BookingSG.centres,
             getter=centres_getter,
