@@ -15,12 +15,14 @@ from bot import lazy_models
 from bot.api_session import KoldoSession, PlainSession
 from bot.conversations import Conversations
 from bot.dialog_ids import install_unique_intent_ids
+from bot.dialogs.booking import booking_dialog
 from bot.dialogs.consent import consent_dialog
 from bot.dialogs.forget import forget_dialog
 from bot.dialogs.form import form_dialog
 from bot.dialogs.info import info_dialog
 from bot.dialogs.language import language_dialog
 from bot.dialogs.menu import menu_dialog
+from bot.dialogs.my_bookings import my_bookings_dialog
 from bot.dialogs.my_requests import my_requests_dialog
 from bot.filters import InPrivateChat
 from bot.flood import FloodGuard, FloodMiddleware
@@ -191,6 +193,8 @@ def parents_router() -> Router:
         consent_dialog(),
         language_dialog(),
         my_requests_dialog(),
+        booking_dialog(),
+        my_bookings_dialog(),
         info_dialog(),
         forget_dialog(),
         fallback.build_router(),

@@ -97,6 +97,42 @@ ERROR_TEXTS: dict[str, Said] = {
     ),
     "use_buttons": Said(parents=N_("Please choose one of the buttons below.")),
     "not_yours": Said(parents=NOT_YOURS),
+    # booking a visit to a day centre (core.bookings); the parent is shown where to choose again
+    "slot_full": Said(
+        parents=N_("Sorry, this time has just been taken. Please choose another time.")
+    ),
+    "day_full": Said(parents=N_("All times on this day are taken. Please choose another day.")),
+    "day_closed": Said(parents=N_("The centre is closed on this day. Please choose another day.")),
+    "beyond_window": Said(
+        parents=N_("This day is too far ahead. Please choose a day in the calendar.")
+    ),
+    "in_the_past": Said(
+        parents=N_("This time has already passed. Please choose a day and time ahead.")
+    ),
+    "not_a_slot": Said(parents=N_("This time cannot be booked. Please choose one from the list.")),
+    "too_many_bookings": Said(
+        parents=N_(
+            "You already have as many upcoming visits as one family may book ({most}). "
+            "To book another, cancel one in “📅 My bookings” or wait until one has passed."
+        )
+    ),
+    "overlapping": Said(
+        parents=N_(
+            "You already have a visit at this time: {reference}. Please choose another time."
+        )
+    ),
+    "children": Said(parents=N_("Please choose how many children will come.")),
+    "age": Said(parents=N_("For this service, a child's age must be from {youngest} to {oldest}.")),
+    "service": Said(
+        parents=N_("This service can no longer be booked here. Please choose another one.")
+    ),
+    "not_booked": Said(parents=N_("This visit was already cancelled or has taken place.")),
+    "booking_not_yours": Said(
+        parents=N_("This visit cannot be opened. Please choose one from your list.")
+    ),
+    "booking_consent": Said(
+        parents=N_("To book a visit, please first agree to how we use your data.")
+    ),
 }
 
 

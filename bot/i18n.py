@@ -6,14 +6,14 @@ The catalogs themselves are read by `koldo.i18n`, which every front shares.
 from __future__ import annotations
 
 import gettext
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
 
 from core.languages import supported
@@ -79,6 +79,28 @@ def format_moment(moment: datetime, zone: ZoneInfo, language: str | None = None)
     «14-сен., 02:30», «Sep 14, 02:30»."""
     local, locale = moment.astimezone(zone), language or current_language()
     return f"{format_skeleton('MMMd', local, locale=locale)}, {format_time(local, 'HH:mm')}"
+
+
+def format_weekday_date(day: date) -> str:
+    """A day to come, with its weekday: «пн, 22 февраля», «февраль 22, дүй.»,
+    «Mon, February 22»."""
+    return format_skeleton("MMMMEEEEd", day, locale=current_language())
+
+
+def format_month(day: date) -> str:
+    """A calendar's title: «февраль 2027 г.», «2027-ж., февраль», «February 2027»."""
+    return format_skeleton("yMMMM", day, locale=current_language())
+
+
+def weekday_abbreviation(day: date) -> str:
+    """A calendar column's weekday: «пн», «дш.», «Mo»."""
+    names = get_day_names("short", context="stand-alone", locale=current_language())
+    return names[day.weekday()]
+
+
+def format_clock(moment: datetime, zone: ZoneInfo) -> str:
+    """The time of day, 24-hour everywhere Koldo speaks: «10:00»."""
+    return format_time(moment.astimezone(zone), "HH:mm")
 
 
 def format_number(number: int) -> str:

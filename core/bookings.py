@@ -40,7 +40,15 @@ from core.booking_rules import (
 from core.centres import BookingRules, DayClosed, Localized, ServiceInfo, why_closed
 from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
-from core.errors import AccessDenied, BookingRefused, ConsentRequired, InvalidTransition, NotFound
+from core.errors import (
+    AccessDenied,
+    BookingRefused,
+    ConsentRequired,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
+from core.forms import parse_number
 from core.outbox import DROPPED
 from core.waiting_list import forget_parent as leave_every_line
 from core.waiting_list import offer_freed_places
@@ -114,6 +122,15 @@ async def bookable_days(
             days.append(BookableDay(day, state, left))
         day += timedelta(days=1)
     return days
+
+
+def parse_age(service: ServiceInfo, text: str | None) -> int:
+    """A child's age as a parent typed it, one child at a time, checked against the service's
+    ages at once rather than only when the visit is booked."""
+    age = parse_number(text)
+    if not service.age_min <= age <= service.age_max:
+        raise InvalidInput("age_out_of_range", low=service.age_min, high=service.age_max)
+    return age
 
 
 async def day_times(

@@ -249,7 +249,7 @@ def add_attachment(answers: Answers, kind: AttachmentKind, file_id: str) -> None
     answers.attachments.append({"kind": kind.value, "file_id": file_id})
 
 
-def _parse_number(text: str | None) -> int:
+def parse_number(text: str | None) -> int:
     value = (text or "").strip()
     if not value:
         raise InvalidInput("empty")
@@ -260,7 +260,7 @@ def _parse_number(text: str | None) -> int:
 
 def parse_child_age(category: Category, text: str | None) -> int:
     low, high = CHILD_AGE_RANGE[category]
-    age = _parse_number(text)
+    age = parse_number(text)
     if not low <= age <= high:
         raise InvalidInput("age_out_of_range", low=low, high=high)
     return age
@@ -268,7 +268,7 @@ def parse_child_age(category: Category, text: str | None) -> int:
 
 def parse_grade(text: str | None) -> int:
     low, high = GRADE_RANGE
-    grade = _parse_number(text)
+    grade = parse_number(text)
     if not low <= grade <= high:
         raise InvalidInput("grade_out_of_range", low=low, high=high)
     return grade

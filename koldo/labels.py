@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.booking_rules import BookingStatus
 from core.forms import AttachmentKind, Category, Danger, DocumentType, Field, Obstacle, Subject
 from core.requests import Status
 from koldo.i18n import N_
@@ -97,4 +98,16 @@ STATUS = {
     Status.WITHDRAWN: N_("↩️ Withdrawn"),
     # Translators: status of a request the parent sees: it was closed and the parent wrote again.
     Status.REOPENED: N_("🔁 Open again"),
+}
+
+VISIT_OUTCOME = {
+    # Translators: after a past visit to a day centre in "My bookings": staff marked that the
+    # family came.
+    BookingStatus.ATTENDED: N_("✅ you came"),
+    # Translators: after a past visit in "My bookings": staff marked that the family did not come.
+    BookingStatus.NO_SHOW: N_("✖️ you did not come"),
+    # Translators: after a past visit in "My bookings": staff have not marked it yet.
+    BookingStatus.BOOKED: N_("⏳ not marked yet"),
+    # Translators: after a past visit in "My bookings": it was cancelled.
+    BookingStatus.CANCELLED: N_("↩️ cancelled"),
 }

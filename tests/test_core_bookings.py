@@ -22,6 +22,7 @@ from core.bookings import (
     move,
     my_bookings,
     overflowing,
+    parse_age,
     services_of,
 )
 from core.centres import CENTRE_ZONE, BookingRules, DayClosed
@@ -210,6 +211,25 @@ async def test_bad_input_is_refused_with_a_code(db, service, ages, when, code):
         await book(db, user_id=PARENT, centre_code=OSH, service_code=service, starts_at=when,
                    ages=ages, rules=RULES)  # fmt: skip
     assert refused.value.code == code if code != "not_found" else refused.value.code == "service"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("5", "age_out_of_range"),
+        ("17", "age_out_of_range"),
+        ("seven", "not_a_number"),
+        ("", "empty"),
+    ],
+)
+async def test_an_age_typed_for_a_visit_is_checked_against_the_service(db, text, code):
+    meal = next(s for s in await services_of(db, OSH) if s.code == MEAL)
+    assert parse_age(meal, " 16 ") == 16
+    with pytest.raises(InvalidInput) as refused:
+        parse_age(meal, text)
+    assert refused.value.code == code
+    if code == "age_out_of_range":
+        assert refused.value.params == {"low": 6, "high": 16}
 
 
 async def test_a_service_for_families_takes_one_place_whatever_the_children(db):

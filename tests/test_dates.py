@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import build_i18n, format_day, format_moment, format_short_day
+from bot.i18n import (
+    build_i18n,
+    format_day,
+    format_moment,
+    format_month,
+    format_short_day,
+    format_weekday_date,
+    weekday_abbreviation,
+)
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
 # 20:30 UTC on 13 September is already the 14th in Bishkek.
@@ -31,6 +39,24 @@ def test_dates_in_each_languages_own_form(language: str) -> None:
         assert format_short_day(MOMENT, BISHKEK, now=MOMENT) == short
         assert format_short_day(MOMENT.replace(year=2025), BISHKEK, now=MOMENT) == last_year
     assert format_moment(MOMENT, BISHKEK, language) == moment
+
+
+CALENDAR = {
+    # A booking calendar's title, the Monday column, and a day to come with its weekday.
+    "ru": ("февраль 2027\u202fг.", "пн", "ср, 24 февраля"),
+    "ky": ("2027-ж., февраль", "дш.", "февраль 24, шарш."),
+    "en": ("February 2027", "Mo", "Wed, February 24"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(CALENDAR))
+def test_calendar_words_in_each_languages_own_form(language: str) -> None:
+    month, monday, day = CALENDAR[language]
+    i18n = build_i18n("ru")
+    with i18n.context(), i18n.use_locale(language):
+        assert format_month(date(2027, 2, 22)) == month
+        assert weekday_abbreviation(date(2027, 2, 22)) == monday
+        assert format_weekday_date(date(2027, 2, 24)) == day
 
 
 def test_every_date_shown_goes_through_the_locale_helpers() -> None:

@@ -257,7 +257,6 @@ async def test_without_consent_public_help_works_but_requests_ask_for_consent(ko
 @pytest.mark.parametrize(
     ("button", "expected"),
     [
-        ("🏠 Day centre", "🏠 <b>Day centres</b>\nBooking a visit in the bot is coming soon."),
         (
             "🎓 Trainings",
             "🎓 <b>Trainings</b>\nThe schedule of sessions will be here soon. "

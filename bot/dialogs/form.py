@@ -648,7 +648,7 @@ def form_dialog() -> Dialog:
                 when="urgent",
             ),
             Button(B("📋 My requests"), id="my_requests", on_click=on_my_requests),
-            # Translators: button after a request is sent: back to the main menu.
+            # Translators: button after a request is sent or a visit booked: back to the main menu.
             Button(B("🏠 Main menu"), id="finish", on_click=on_finish),
             state=FormSG.sent,
             getter=sent_getter,

@@ -1,4 +1,6 @@
-"""Public information, open to everyone without consent: urgent numbers and day centres."""
+"""Public information, open to everyone without consent: urgent numbers (with the day centres'
+addresses) and trainings. The day centres' own screen is the first of booking.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from bot.dialogs.problems import explain_problems
 from bot.dialogs.states import InfoSG
 from bot.i18n import pick
 from bot.widgets import B, Safe, T, escape
-from core.reference import PublicInfo
+from core.reference import DayCentreInfo, PublicInfo
 
 
 def urgent_numbers_html(info: PublicInfo) -> Safe:
@@ -23,18 +25,20 @@ def urgent_numbers_html(info: PublicInfo) -> Safe:
     )
 
 
+def day_centre_html(centre: DayCentreInfo) -> Safe:
+    """A day centre's name, address, hours and phone, as every screen shows them."""
+    lines = [
+        f"🏠 <b>{escape(pick(centre.name))}</b>",
+        f"📍 {escape(pick(centre.address))}",
+        f"🕘 {escape(pick(centre.hours))}",
+    ]
+    if centre.phone:
+        lines.append(f"☎️ {escape(centre.phone)}")
+    return Safe("\n".join(lines))
+
+
 def day_centres_html(info: PublicInfo) -> Safe:
-    blocks = []
-    for centre in info.day_centres:
-        lines = [
-            f"🏠 <b>{escape(pick(centre.name))}</b>",
-            f"📍 {escape(pick(centre.address))}",
-            f"🕘 {escape(pick(centre.hours))}",
-        ]
-        if centre.phone:
-            lines.append(f"☎️ {escape(centre.phone)}")
-        blocks.append("\n".join(lines))
-    return Safe("\n\n".join(blocks))
+    return Safe("\n\n".join(day_centre_html(centre) for centre in info.day_centres))
 
 
 async def info_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
@@ -53,13 +57,6 @@ def info_dialog() -> Dialog:
             T("\n<b>CPC day centres</b>\n\n{centres}"),
             BACK,
             state=InfoSG.urgent,
-            getter=info_getter,
-        ),
-        Window(
-            T("🏠 <b>Day centres</b>\nBooking a visit in the bot is coming soon."),
-            T("Until then, come during opening hours:\n\n{centres}"),
-            BACK,
-            state=InfoSG.day_centre,
             getter=info_getter,
         ),
         Window(

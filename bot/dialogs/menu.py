@@ -11,7 +11,15 @@ from aiogram_dialog.widgets.text import Format
 
 from bot.dialogs.form import first_question
 from bot.dialogs.problems import explain_problems
-from bot.dialogs.states import ConsentSG, InfoSG, LanguageSG, MenuSG, MyRequestsSG
+from bot.dialogs.states import (
+    BookingSG,
+    ConsentSG,
+    InfoSG,
+    LanguageSG,
+    MenuSG,
+    MyBookingsSG,
+    MyRequestsSG,
+)
 from bot.i18n import gettext_
 from bot.widgets import B, T
 from core.forms import Category
@@ -20,6 +28,7 @@ from koldo.i18n import N_
 NOTICES = {
     "cancelled": N_("✖️ Cancelled. Nothing was sent."),
     "consent_required": N_("To send a request, please agree to how we use your data first."),
+    "not_booked": N_("✖️ Cancelled. Nothing was booked."),
     "declined": N_(
         "All right. You can still see the urgent numbers and the day centres' addresses."
     ),
@@ -58,6 +67,9 @@ async def on_result(_start_data: Data, result: Any, manager: DialogManager) -> N
     if result.get("open") == "my_requests":
         await manager.start(MyRequestsSG.list)
         return
+    if result.get("open") == "my_bookings":
+        await manager.start(MyBookingsSG.list)
+        return
     if "consented" in result:
         then = result.get("then")
         if result["consented"] and then in {c.value for c in Category}:
@@ -81,9 +93,8 @@ def menu_dialog() -> Dialog:
                 Button(B("🏫 School"), id="school", on_click=on_school),
             ),
             Row(
-                # Translators: main menu button: CPC's day centres (addresses, later booking a
-                # visit).
-                Start(B("🏠 Day centre"), id="day_centre", state=InfoSG.day_centre),
+                # Translators: main menu button: CPC's day centres (addresses, booking a visit).
+                Start(B("🏠 Day centre"), id="day_centre", state=BookingSG.centres),
                 # Translators: main menu button: trainings for parents and children.
                 Start(B("🎓 Trainings"), id="trainings", state=InfoSG.trainings),
             ),

@@ -17,7 +17,6 @@ class MenuSG(StatesGroup):
 
 class InfoSG(StatesGroup):
     urgent = State()
-    day_centre = State()
     trainings = State()
 
 
@@ -46,3 +45,20 @@ class MyRequestsSG(StatesGroup):
 
 class ForgetSG(StatesGroup):
     confirm = State()
+
+
+class BookingSG(StatesGroup):
+    centres = State()
+    services = State()
+    day = State()
+    time = State()
+    children = State()
+    age = State()
+    summary = State()
+    booked = State()
+
+
+class MyBookingsSG(StatesGroup):
+    list = State()
+    details = State()
+    cancel = State()

@@ -1,0 +1,483 @@
+"""Booking a visit to a day centre: centre → service → day → time → how many children → each
+child's age → summary → Confirm → the booking reference and what to bring.
+
+The screens only ask; core.bookings decides. Whatever a button carries comes back through
+core (a forged centre, service, day or time is refused there, or is simply not among the
+choices), and a refusal is explained on the screen where the parent can choose again: a time
+that filled meanwhile on the times of that day, drawn afresh. The Confirm button carries a key
+made when the summary was shown, so a second press of it finds the booking the first made.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+from typing import Any
+
+from aiogram import F
+from aiogram.enums import ContentType
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Data, Dialog, DialogManager, Window
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Group, Start, SwitchTo
+from aiogram_dialog.widgets.text import Format
+
+from bot.calendar import BookingCalendar
+from bot.dialogs.info import day_centre_html, day_centres_html
+from bot.dialogs.problems import ProblemText, clear_problem, explain_problems, set_problem
+from bot.dialogs.states import BookingSG, ConsentSG, MyBookingsSG
+from bot.dialogs.visits import centres, db, rules, service_html, services, user_id, visit_html
+from bot.i18n import format_clock, format_weekday_date, gettext_, ngettext_, pick
+from bot.widgets import B, T, choices
+from core.bookings import book, bookable_days, day_times, parse_age
+from core.centres import CountedIn, ServiceInfo
+from core.errors import BookingRefused, NotFound
+
+CENTRE, SERVICE, DAY, TIME, CHILDREN, AGES, KEY, BOOKED = (
+    "centre", "service", "day", "time", "children", "ages", "key", "booked",
+)  # fmt: skip
+MOST_CHILDREN_SHOWN = 6  # buttons on the "how many children" screen
+# What this dialog says for codes other screens word otherwise.
+OWN_CODES = {"consent_required": "booking_consent"}
+
+
+# --- what the parent chose so far ------------------------------------------------------------
+
+
+async def _service(manager: DialogManager) -> ServiceInfo:
+    service = (await services(manager, manager.dialog_data[CENTRE])).get(
+        manager.dialog_data[SERVICE]
+    )
+    if service is None:  # withdrawn since it was chosen
+        raise NotFound("service")
+    return service
+
+
+def _day(manager: DialogManager) -> date:
+    return date.fromisoformat(manager.dialog_data[DAY])
+
+
+def _starts_at(manager: DialogManager) -> datetime:
+    return datetime.fromisoformat(manager.dialog_data[TIME])
+
+
+def _ages_complete(data: dict[str, Any]) -> bool:
+    return CHILDREN in data and len(data.get(AGES, [])) == data[CHILDREN]
+
+
+async def _to_summary(manager: DialogManager) -> None:
+    """The summary's Confirm gets a key of its own: pressed twice, it books once."""
+    manager.dialog_data[KEY] = secrets.token_hex(8)
+    await manager.switch_to(BookingSG.summary)
+
+
+# --- centres and services --------------------------------------------------------------------
+
+
+async def centres_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    info = await dialog_manager.middleware_data["reference"].public_info()
+    return {
+        "centres_html": day_centres_html(info),
+        "centres": [(c.code, f"🏠 {pick(c.name)}") for c in info.day_centres],
+    }
+
+
+async def on_centre(
+    _callback: CallbackQuery, _widget: Any, manager: DialogManager, code: str
+) -> None:
+    clear_problem(manager)
+    if code not in await centres(manager):
+        raise NotFound("service")
+    manager.dialog_data[CENTRE] = code
+    if manager.middleware_data["profile"].consented:
+        await manager.switch_to(BookingSG.services)
+    else:
+        await manager.start(ConsentSG.notice, data={"then": "booking"})
+
+
+async def on_consent(_start_data: Data, result: Any, manager: DialogManager) -> None:
+    """Back from the privacy notice asked for before a first booking."""
+    if isinstance(result, dict) and result.get("consented"):
+        await manager.switch_to(BookingSG.services)
+    elif isinstance(result, dict) and "consented" in result:
+        set_problem(manager, "booking_consent")
+
+
+async def services_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    code = dialog_manager.dialog_data[CENTRE]
+    centre = (await centres(dialog_manager))[code]
+    offered = await services(dialog_manager, code)
+    return {
+        "centre_html": day_centre_html(centre),
+        "services": [(s.code, pick(s.name)) for s in offered.values()],
+    }
+
+
+async def on_service(
+    _callback: CallbackQuery, _widget: Any, manager: DialogManager, code: str
+) -> None:
+    clear_problem(manager)
+    if code not in await services(manager, manager.dialog_data[CENTRE]):
+        raise NotFound("service")
+    for key in (DAY, TIME, CHILDREN, AGES):
+        manager.dialog_data.pop(key, None)
+    manager.dialog_data[SERVICE] = code
+    await manager.switch_to(BookingSG.day)
+
+
+# --- day and time ----------------------------------------------------------------------------
+
+
+def _service_texts(service: ServiceInfo) -> dict[str, Any]:
+    return {"service_html": service_html(service), "adult_required": service.adult_required}
+
+
+async def day_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    service = await _service(dialog_manager)
+    days = await bookable_days(
+        db(dialog_manager),
+        centre_code=service.centre_code,
+        service_code=service.code,
+        rules=rules(dialog_manager),
+    )
+    return {
+        **_service_texts(service),
+        "days": {d.day.isoformat(): d.state.value for d in days},
+        "first": days[0].day.isoformat(),
+        "last": days[-1].day.isoformat(),
+    }
+
+
+async def on_day(_event: Any, _widget: Any, manager: DialogManager, day: date) -> None:
+    """A day pressed on the calendar: core says whether it can be booked (a stale calendar
+    may offer a day that has passed or closed since)."""
+    clear_problem(manager)
+    times = await day_times(
+        db(manager),
+        centre_code=manager.dialog_data[CENTRE],
+        service_code=manager.dialog_data[SERVICE],
+        day=day,
+        rules=rules(manager),
+    )
+    if not any(t.places_left for t in times):
+        set_problem(manager, "day_full")
+        return
+    manager.dialog_data[DAY] = day.isoformat()
+    await manager.switch_to(BookingSG.time)
+
+
+def _time_id(moment: datetime, manager: DialogManager) -> str:
+    """A time's button data: its local hour and minute («1000»), never shown."""
+    local = moment.astimezone(rules(manager).zone)
+    return f"{local.hour:02d}{local.minute:02d}"
+
+
+async def time_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    service = await _service(dialog_manager)
+    zone = rules(dialog_manager).zone
+    try:
+        times = await day_times(
+            db(dialog_manager),
+            centre_code=service.centre_code,
+            service_code=service.code,
+            day=_day(dialog_manager),
+            rules=rules(dialog_manager),
+        )
+    except BookingRefused:
+        # The day passed or closed while the parent was on the summary: Confirm's refusal
+        # says so above, and Back leads to the calendar.
+        times = []
+    items = []
+    for slot in times:
+        clock = format_clock(slot.starts_at, zone)
+        if slot.places_left:
+            label = ngettext_(
+                # Translators: a time button: the start of a visit and how many places are left.
+                "{time} · {places} place",
+                "{time} · {places} places",
+                slot.places_left,
+            ).format(time=clock, places=slot.places_left)
+        else:
+            # Translators: a time button: nobody more can be booked at this time.
+            label = gettext_("{time} · full").format(time=clock)
+        items.append((_time_id(slot.starts_at, dialog_manager), label))
+    return {
+        **_service_texts(service),
+        "day": format_weekday_date(_day(dialog_manager)),
+        "times": items,
+    }
+
+
+async def on_time(
+    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item: str
+) -> None:
+    clear_problem(manager)
+    times = await day_times(
+        db(manager),
+        centre_code=manager.dialog_data[CENTRE],
+        service_code=manager.dialog_data[SERVICE],
+        day=_day(manager),
+        rules=rules(manager),
+    )
+    chosen = next((t for t in times if _time_id(t.starts_at, manager) == item), None)
+    if chosen is None:
+        set_problem(manager, "not_a_slot")
+        return
+    if not chosen.places_left:
+        set_problem(manager, "slot_full")
+        return
+    manager.dialog_data[TIME] = chosen.starts_at.astimezone(UTC).isoformat()
+    # After "that time just filled up", the children already given are kept.
+    if _ages_complete(manager.dialog_data):
+        await _to_summary(manager)
+    else:
+        await manager.switch_to(BookingSG.children)
+
+
+# --- children --------------------------------------------------------------------------------
+
+
+async def children_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    service = await _service(dialog_manager)
+    for_families = service.counted_in == CountedIn.FAMILIES
+    return {
+        "for_families": for_families,
+        "counts": [
+            (str(n), str(n)) for n in range(0 if for_families else 1, MOST_CHILDREN_SHOWN + 1)
+        ],
+    }
+
+
+async def on_children(
+    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item: str
+) -> None:
+    clear_problem(manager)
+    if not item.isdigit() or int(item) > MOST_CHILDREN_SHOWN:
+        set_problem(manager, "use_buttons")
+        return
+    manager.dialog_data[CHILDREN], manager.dialog_data[AGES] = int(item), []
+    if int(item):
+        await manager.switch_to(BookingSG.age)
+    else:
+        await _to_summary(manager)
+
+
+async def age_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    data = dialog_manager.dialog_data
+    return {
+        "one": data[CHILDREN] == 1,
+        "number": len(data[AGES]) + 1,
+        "count": data[CHILDREN],
+    }
+
+
+async def on_age(message: Message, _widget: Any, manager: DialogManager) -> None:
+    age = parse_age(await _service(manager), message.text)
+    clear_problem(manager)
+    manager.dialog_data[AGES] = [*manager.dialog_data[AGES], age]
+    if _ages_complete(manager.dialog_data):
+        await _to_summary(manager)
+    else:
+        await manager.show()
+
+
+async def on_not_text(_message: Message, _widget: Any, manager: DialogManager) -> None:
+    set_problem(manager, "not_text")
+
+
+async def on_back_from_age(_event: Any, _widget: Any, manager: DialogManager) -> None:
+    """Back one child, or to the number of children from the first."""
+    clear_problem(manager)
+    ages = manager.dialog_data[AGES]
+    if ages:
+        manager.dialog_data[AGES] = ages[:-1]
+    else:
+        await manager.switch_to(BookingSG.children)
+
+
+async def on_back_from_summary(_event: Any, _widget: Any, manager: DialogManager) -> None:
+    clear_problem(manager)
+    if manager.dialog_data[CHILDREN]:
+        manager.dialog_data[AGES] = manager.dialog_data[AGES][:-1]
+        await manager.switch_to(BookingSG.age)
+    else:
+        await manager.switch_to(BookingSG.children)
+
+
+# --- summary and confirmation ----------------------------------------------------------------
+
+
+async def summary_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    data = dialog_manager.dialog_data
+    service = await _service(dialog_manager)
+    centre = (await centres(dialog_manager))[data[CENTRE]]
+    zone = rules(dialog_manager).zone
+    starts_at = _starts_at(dialog_manager)
+    ends_at = starts_at + service.length
+    day = format_weekday_date(_day(dialog_manager))
+    return {
+        **_service_texts(service),
+        "visit_html": visit_html(
+            centre=pick(centre.name),
+            address=pick(centre.address),
+            service=pick(service.name),
+            when=f"{day}, {format_clock(starts_at, zone)}–{format_clock(ends_at, zone)}",
+        ),
+        "children": data[CHILDREN],
+        "has_children": bool(data[CHILDREN]),
+        "ages": ", ".join(str(age) for age in data[AGES]),
+    }
+
+
+async def on_confirm(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    data = manager.dialog_data
+    # A refusal (the time filled meanwhile, another visit at that time) is explained over
+    # the times of the day, drawn afresh, where the parent can choose again.
+    await manager.switch_to(BookingSG.time)
+    booking = await book(
+        db(manager),
+        user_id=user_id(manager),
+        centre_code=data[CENTRE],
+        service_code=data[SERVICE],
+        starts_at=_starts_at(manager),
+        ages=data[AGES],
+        rules=rules(manager),
+        key=data[KEY],
+    )
+    data[BOOKED] = booking.reference
+    await manager.switch_to(BookingSG.booked)
+
+
+async def booked_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    return {
+        **await summary_getter(dialog_manager, **kwargs),
+        "reference": dialog_manager.dialog_data[BOOKED],
+    }
+
+
+async def on_not_booked(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await manager.done({"notice": "not_booked"})
+
+
+async def on_my_bookings(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await manager.done({"open": "my_bookings"})
+
+
+async def on_main_menu(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await manager.done()
+
+
+# --- screens ---------------------------------------------------------------------------------
+
+BACK = B("⬅️ Back")
+SERVICE_HEADER = (
+    Format("{service_html}"),
+    T("👩 A child comes with an adult.", when="adult_required"),
+)
+# Translators: button on the day centre screens: the parent's own bookings.
+MY_BOOKINGS = B("📅 My bookings")
+
+
+def _visit_lines() -> tuple[T, ...]:
+    """The visit as the summary and the confirmation show it."""
+    return (
+        Format("\n{visit_html}"),
+        T("👧 Children: {children} (age: {ages})", when="has_children"),
+    )
+
+
+def booking_dialog() -> Dialog:
+    """A fresh dialog: aiogram routers can belong to one dispatcher only."""
+    dialog = Dialog(
+        Window(
+            ProblemText(),
+            T("🏠 <b>Day centres</b>\nChoose a centre to book a visit.\n\n{centres_html}"),
+            Column(choices("centre", "centres", on_centre)),
+            # Back from there comes back here.
+            Start(MY_BOOKINGS, id="my_bookings", state=MyBookingsSG.list),
+            Cancel(BACK),
+            state=BookingSG.centres,
+            getter=centres_getter,
+        ),
+        Window(
+            ProblemText(),
+            Format("{centre_html}"),
+            T("\nWhat would you like to book?"),
+            Column(choices("service", "services", on_service)),
+            SwitchTo(BACK, id="to_centres", state=BookingSG.centres),
+            state=BookingSG.services,
+            getter=services_getter,
+        ),
+        Window(
+            ProblemText(),
+            *SERVICE_HEADER,
+            T("\n📅 Choose a day.\n✖ — closed, 🔴 — no places left."),
+            BookingCalendar(id="calendar", on_click=on_day),
+            SwitchTo(BACK, id="to_services", state=BookingSG.services),
+            state=BookingSG.day,
+            getter=day_getter,
+        ),
+        Window(
+            ProblemText(),
+            *SERVICE_HEADER,
+            T("\n📅 {day}\n🕘 Choose a time."),
+            Group(choices("time", "times", on_time), width=2),
+            SwitchTo(BACK, id="to_day", state=BookingSG.day),
+            state=BookingSG.time,
+            getter=time_getter,
+        ),
+        Window(
+            ProblemText(),
+            T("👧 How many children will come?", when=~F["for_families"]),
+            T(
+                "👧 How many children will come with you?\nIf you come alone, press 0.",
+                when="for_families",
+            ),
+            Group(choices("children", "counts", on_children), width=MOST_CHILDREN_SHOWN + 1),
+            SwitchTo(BACK, id="to_time", state=BookingSG.time),
+            MessageInput(on_not_text, content_types=ContentType.ANY),
+            state=BookingSG.children,
+            getter=children_getter,
+        ),
+        Window(
+            ProblemText(),
+            T("🧒 How old is the child?\nSend a number, for example 9.", when="one"),
+            T(
+                "🧒 How old is child {number} of {count}?\nSend a number, for example 9.",
+                when=~F["one"],
+            ),
+            Button(BACK, id="back_age", on_click=on_back_from_age),
+            MessageInput(on_age, content_types=ContentType.TEXT),
+            MessageInput(on_not_text, content_types=ContentType.ANY),
+            state=BookingSG.age,
+            getter=age_getter,
+        ),
+        Window(
+            ProblemText(),
+            T("📝 <b>Please check your visit</b>"),
+            *_visit_lines(),
+            T("👩 A child comes with an adult.", when="adult_required"),
+            # Translators: button under the summary of a visit: book it (glossary: confirm).
+            Button(B("✅ Confirm"), id="confirm", on_click=on_confirm),
+            Button(BACK, id="back_summary", on_click=on_back_from_summary),
+            Button(B("✖️ Cancel"), id="not_booked", on_click=on_not_booked),
+            state=BookingSG.summary,
+            getter=summary_getter,
+        ),
+        Window(
+            T("✅ <b>Your visit is booked.</b>\nBooking number: <b>{reference}</b>"),
+            *_visit_lines(),
+            T(
+                "\n🎒 Please bring this booking number and, if you have them, "
+                "the children's documents."
+            ),
+            T("👩 A child comes with an adult.", when="adult_required"),
+            T("\nIf you cannot come, please cancel the visit in “📅 My bookings”."),
+            Button(MY_BOOKINGS, id="booked_my_bookings", on_click=on_my_bookings),
+            Button(B("🏠 Main menu"), id="main_menu", on_click=on_main_menu),
+            state=BookingSG.booked,
+            getter=booked_getter,
+        ),
+        on_process_result=on_consent,
+    )
+    return explain_problems(dialog, OWN_CODES)
