@@ -59,6 +59,7 @@ class Kind(StrEnum):
     STAFF_REPLY = "staff_reply"  # (payload: message_id)
     STATUS_NOTICE = "status_notice"  # (payload: status)
     SATISFACTION_QUESTION = "satisfaction_question"
+    DAY_CLOSED = "day_closed"  # a visit cancelled as its day closed (payload: booking_id)
 
 
 class Audience(StrEnum):
@@ -88,6 +89,7 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.STAFF_REPLY: KindSpec(Audience.PERSON),
     Kind.STATUS_NOTICE: KindSpec(Audience.PERSON, quiet=True),
     Kind.SATISFACTION_QUESTION: KindSpec(Audience.PERSON, quiet=True),
+    Kind.DAY_CLOSED: KindSpec(Audience.PERSON, quiet=True),
 }
 
 

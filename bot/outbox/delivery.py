@@ -39,7 +39,7 @@ from bot.outbox.fit import CAPTION_LIMIT, split_html, visible_length
 from bot.outbox.pacing import Pacer
 from bot.outbox.words import Words
 from bot.widgets import escape
-from core import erasure, inbox_views, outbox
+from core import day_roster, erasure, inbox_views, outbox
 from core.inbox_views import Addressee, Card
 from core.outbox import PROGRESS, Delivery, Kind
 from core.requests import Author, Status
@@ -500,6 +500,17 @@ class Deliverer:
         method = SendMessage(chat_id=to.user_id, text=text, reply_markup=markup)
         return [await self._send(to.user_id, method)]
 
+    async def day_closed(self, delivery: Delivery) -> Sent:
+        notice = await day_roster.closure_notice(
+            self.db, int(delivery.payload["booking_id"]), self.zone
+        )
+        if notice is None or notice.user_id != delivery.chat_id:
+            return []
+        words = Words(self.i18n, notice.language or self.i18n.default_locale, self.zone)
+        text, markup = parent_texts.day_closed(words, notice)
+        method = SendMessage(chat_id=notice.user_id, text=text, reply_markup=markup)
+        return [await self._send(notice.user_id, method)]
+
 
 Renderer = Callable[[Deliverer, Delivery], Awaitable[Sent]]
 
@@ -517,6 +528,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.STAFF_REPLY: Deliverer.staff_reply,
     Kind.STATUS_NOTICE: Deliverer.status_notice,
     Kind.SATISFACTION_QUESTION: Deliverer.satisfaction_question,
+    Kind.DAY_CLOSED: Deliverer.day_closed,
 }
 
 

@@ -30,6 +30,13 @@ class Words:
         """A label from bot.dialogs.labels (already marked for the catalogs there)."""
         return escape(self.i18n.gettext(msgid, locale=self.language))
 
+    def pick(self, texts: dict[str, str]) -> str:
+        """Reference data (a centre's name...) in this language, Russian if it lacks one;
+        HTML-escaped."""
+        return escape(
+            texts.get(self.language) or texts.get("ru") or next(iter(texts.values()), "")
+        )
+
     def moment(self, moment: datetime) -> str:
         return format_moment(moment, self.zone, self.language)
 
