@@ -110,9 +110,10 @@ async def mark_attendance(
             raise NotFound("booking")
         if booking.status not in ON_ROSTER:
             raise InvalidTransition("not_booked", status=booking.status)
-        if as_utc(booking.starts_at).astimezone(rules.zone).date() > now.astimezone(
-            rules.zone
-        ).date():
+        if (
+            as_utc(booking.starts_at).astimezone(rules.zone).date()
+            > now.astimezone(rules.zone).date()
+        ):
             raise BookingRefused("not_yet")
         status = BookingStatus.ATTENDED if came else BookingStatus.NO_SHOW
         if booking.status != status:

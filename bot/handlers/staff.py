@@ -20,6 +20,7 @@ from babel.dates import format_timedelta
 
 from bot.content import content_of, source_key
 from bot.filters import InChat
+from bot.handlers import staff_days
 from bot.i18n import current_i18n
 from bot.outbox import staff_texts
 from bot.outbox.words import Words
@@ -43,7 +44,9 @@ HELP = N_(
     "/my: requests taken by you\n"
     "/find K-000123 or a phone number\n"
     "/stats: figures of the week\n"
-    "/duty: go on or off duty (urgent requests mention those on duty)"
+    "/duty: go on or off duty (urgent requests mention those on duty)\n"
+    "/today or /today and a centre's code: today's visits, to mark who came\n"
+    "/close, a centre's code, a date and a reason: close the centre that day"
 )
 
 
@@ -289,6 +292,7 @@ def build_router(staff_chat_id: int | None) -> Router:
     router.message.middleware(learn_staff_name)
     router.callback_query.middleware(learn_staff_name)
     router.callback_query.register(on_card_button, staff_texts.CardAction.filter())
+    staff_days.register(router)
     router.callback_query.register(on_other_button)
     router.message.register(on_queue, Command("queue"))
     router.message.register(on_my, Command("my"))

@@ -6,6 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.outbox.words import Words
+from bot.widgets import escape
 from core.day_roster import ClosureNotice
 from core.requests import Satisfaction, Status
 from koldo.i18n import N_
@@ -76,8 +77,13 @@ def day_closed(words: Words, notice: ClosureNotice) -> tuple[str, InlineKeyboard
         reference=notice.booking.reference,
         when=words.moment(notice.booking.starts_at),
     )
-    text += f"\n🏠 {words.pick(notice.centre_name)}\n🩺 {words.pick(notice.service_name)}"
+    centre, service = (
+        escape(words.pick(notice.centre_name)),
+        escape(words.pick(notice.service_name)),
+    )
+    text += f"\n🏠 {centre}\n🩺 {service}"
     if reason:
+        # Translators: why a centre is closed on a day, in the words staff gave.
         text += "\n" + words.say("Reason: {reason}", reason=reason)
     text += "\n\n" + words.say("Sorry for the trouble. Please choose another day.")
     button = InlineKeyboardButton(

@@ -33,9 +33,7 @@ class Words:
     def pick(self, texts: dict[str, str]) -> str:
         """Reference data (a centre's name...) in this language, Russian if it lacks one;
         HTML-escaped."""
-        return escape(
-            texts.get(self.language) or texts.get("ru") or next(iter(texts.values()), "")
-        )
+        return escape(texts.get(self.language) or texts.get("ru") or next(iter(texts.values()), ""))
 
     def moment(self, moment: datetime) -> str:
         return format_moment(moment, self.zone, self.language)
