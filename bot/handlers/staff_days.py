@@ -104,7 +104,7 @@ def roster_messages(
     when = format_skeleton("yMMMMEEEEd", day, locale=words.language)
     messages: list[tuple[str, InlineKeyboardMarkup | None]] = []
     for roster in rosters:
-        title = f"📋 <b>{escape(words.pick(roster.name))}</b> · {when}"
+        title = f"📋 <b>{escape(_short(words.pick(roster.name)))}</b> · {when}"
         if not roster.lines:
             messages.append((title + "\n" + words.say("No visits booked."), None))
             continue
