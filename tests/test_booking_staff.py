@@ -245,3 +245,20 @@ def test_a_long_roster_is_split_into_messages_that_fit():
                    for b in row)  # fmt: skip
     shown = [line for text, _ in messages for line in text.splitlines()[1:]]
     assert len(shown) == len(lines)
+
+
+async def test_today_for_one_centre_or_its_usage(staff_bot, emulator):
+    db = staff_bot.db
+    await parent_books(emulator, db, RU_PARENT, "ru", at(22, 12), [7])
+    admin = staff_member(emulator, ADMIN, "Нурлан")
+    await admin.send_command("/today", "Osh-Bazaar")
+    await wait_for(emulator, STAFF_GROUP, lambda: len(group_replies(emulator)) == 1)
+    [roster] = group_replies(emulator)
+    assert roster.text.startswith("📋 Дневной центр у Ошского базара") and "B-000001" in roster.text
+    await admin.send_command("/today", "nowhere")
+    await wait_for(emulator, STAFF_GROUP, lambda: len(group_replies(emulator)) == 2)
+    assert group_replies(emulator)[1].text == tr(
+        "ru",
+        "Send /today, or /today and a centre's code.\nCentres: {centres}",
+        centres="osh-bazaar, dordoi-bazaar",
+    )
