@@ -14,11 +14,10 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from babel.dates import format_skeleton
 
 from bot.error_texts import staff_problem_text
-from bot.i18n import current_i18n, format_clock
-from bot.outbox.words import Words
+from bot.i18n import format_clock, format_weekday_date
+from bot.outbox.words import Words, staff_words
 from bot.widgets import escape
 from core import day_roster
 from core.bookings import BookingStatus
@@ -45,10 +44,6 @@ TODAY_USAGE = N_("Send /today, or /today and a centre's code.\nCentres: {centres
 class Attendance(CallbackData, prefix="att"):
     booking_id: int
     came: bool
-
-
-def _words(settings: Settings) -> Words:
-    return Words(current_i18n(), settings.staff.language, settings.locale.zone)
 
 
 def _short(text: str) -> str:
@@ -101,7 +96,7 @@ def roster_messages(
     words: Words, day: date, rosters: list[CentreRoster]
 ) -> list[tuple[str, InlineKeyboardMarkup | None]]:
     """Each centre's roster in messages of at most PAGE visits, each with its buttons."""
-    when = format_skeleton("yMMMMEEEEd", day, locale=words.language)
+    when = format_weekday_date(day, words.language)
     messages: list[tuple[str, InlineKeyboardMarkup | None]] = []
     for roster in rosters:
         title = f"📋 <b>{escape(_short(words.pick(roster.name)))}</b> · {when}"
@@ -126,7 +121,7 @@ async def _centres(db: Database) -> str:
 async def on_today(
     message: Message, command: CommandObject, db: Database, settings: Settings
 ) -> None:
-    words = _words(settings)
+    words = staff_words(settings)
     rules = settings.booking.rules(settings.locale.zone)
     centre = (command.args or "").strip().lower() or None
     day = utcnow().astimezone(rules.zone).date()
@@ -144,7 +139,7 @@ async def on_today(
 async def on_attendance(
     callback: CallbackQuery, callback_data: Attendance, db: Database, settings: Settings
 ) -> None:
-    words = _words(settings)
+    words = staff_words(settings)
     booking = await day_roster.mark_attendance(
         db,
         staff_id=callback.from_user.id,
@@ -198,7 +193,7 @@ def _parse_day(text: str) -> date | None:
 async def on_close(
     message: Message, command: CommandObject, db: Database, settings: Settings
 ) -> None:
-    words = _words(settings)
+    words = staff_words(settings)
     centres = await day_roster.centre_names(db)
     usage = words.say(
         CLOSE_USAGE, example=next(iter(centres), "centre"), centres=", ".join(centres)
@@ -226,7 +221,7 @@ async def on_close(
         "🔒 {centre} is closed on {day}. {n} visits were cancelled; their families are being told.",
         len(closed.cancelled),
         centre=words.pick(closed.centre_name),
-        day=format_skeleton("yMMMMEEEEd", closed.day, locale=words.language),
+        day=format_weekday_date(closed.day, words.language),
     )
     if closed.cancelled:
         text += "\n" + ", ".join(booking.reference for booking in closed.cancelled)

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.i18n import PoI18n, format_moment
+from bot.i18n import PoI18n, current_i18n, format_moment
 from bot.widgets import escape
+from koldo.settings import Settings
 
 
 class Words:
@@ -37,6 +38,11 @@ class Words:
 
     def moment(self, moment: datetime) -> str:
         return format_moment(moment, self.zone, self.language)
+
+
+def staff_words(settings: Settings) -> Words:
+    """Words for the staff group, in its language, while handling an update."""
+    return Words(current_i18n(), settings.staff.language, settings.locale.zone)
 
 
 def _escaped(params: dict[str, Any]) -> dict[str, Any]:
