@@ -130,6 +130,14 @@ ERROR_TEXTS: dict[str, Said] = {
     "booking_not_yours": Said(
         parents=N_("This visit cannot be opened. Please choose one from your list.")
     ),
+    # a waiting-list offer (core.waiting_list)
+    "offer_ended": Said(
+        parents=N_(
+            "Sorry, this place is no longer held for you: the time to take it has run out "
+            "or it was taken. You can book another time in “🏠 Day centre”."
+        )
+    ),
+    "offer_not_yours": Said(parents=N_("This offer cannot be opened.")),
     "booking_consent": Said(
         parents=N_("To book a visit, please first agree to how we use your data.")
     ),

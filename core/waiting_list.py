@@ -32,6 +32,8 @@ from core.centres import BookingRules, why_closed
 from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
 from core.errors import AccessDenied, BookingRefused, ConsentRequired, NotFound
+from core.outbox import Kind, Wanted, enqueue
+from core.reminders import schedule_reminders
 from storage.database import AlreadyStored, Database
 from storage.models import Booking, BookingSlot, WaitingEntry
 from storage.repositories import Repositories
@@ -175,6 +177,10 @@ async def offer_freed_places(
             offer_until=until,
         )
         _audit(repos, "waiting.offered", entry, None, now)
+        enqueue(
+            repos, chat_id=entry.user_id, kind=Kind.WAITING_OFFER, now=now,
+            wanted_while=Wanted.OFFER_OPEN, entry_id=entry.id,
+        )  # fmt: skip
         offers.append(
             Offer(
                 entry_id=entry.id,
@@ -261,6 +267,7 @@ async def accept_offer(
         await repos.bookings.take_held(slot.id, entry.places)
         _audit(repos, "waiting.accepted", entry, user_id, now)
         audit_booking(repos, "booking.booked", booking, actor_id=user_id, at=now, waited=True)
+        schedule_reminders(repos, booking, now, rules)
         return booking_info(booking)
 
 
