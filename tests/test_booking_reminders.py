@@ -108,8 +108,13 @@ async def test_cancel_from_the_reminder_frees_the_place_and_the_offer_is_taken(
 ):
     parent = SimulatedPerson(emulator, user_id=12102, language_code=language)
     waiting = SimulatedPerson(emulator, user_id=12103, language_code="ky")
-    psychologist_at_ten = {"centre_code": "osh-bazaar", "service_code": "psychologist",
-                           "starts_at": at(24, 10), "ages": [], "rules": BookingRules()}  # fmt: skip
+    psychologist_at_ten = {
+        "centre_code": "osh-bazaar",
+        "service_code": "psychologist",
+        "starts_at": at(24, 10),
+        "ages": [],
+        "rules": BookingRules(),
+    }
     async with bot_running(settings_for(database_url, emulator)) as running:
         await onboard(parent, language)
         await onboard(waiting, "ky")
