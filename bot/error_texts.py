@@ -130,7 +130,8 @@ ERROR_TEXTS: dict[str, Said] = {
     "booking_not_yours": Said(
         parents=N_("This visit cannot be opened. Please choose one from your list.")
     ),
-    # a waiting-list offer (core.waiting_list)
+    # the waiting list (core.waiting_list)
+    "not_full": Said(parents=N_("A place at this time has just become free: you can book it now.")),
     "offer_ended": Said(
         parents=N_(
             "Sorry, this place is no longer held for you: the time to take it has run out "

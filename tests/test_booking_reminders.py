@@ -9,21 +9,33 @@ through.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
+from bot.error_texts import ERROR_TEXTS
 from core import clock
-from core.bookings import book
+from core.bookings import book, cancel
 from core.centres import BookingRules
 from core.consent import answer_notice
 from core.users import choose_language
-from core.waiting_list import join
+from core.waiting_list import join, tend_waiting_lists
+from koldo.scheduler import build_scheduler
+from storage.database import Database
 from storage.models import AuditEntry, Booking, OutboxEntry, WaitingEntry
 from tests.e2e import onboard, rows, tr
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.harness import bot_running, make_settings
-from tests.test_booking_flow import BISHKEK, LANGUAGES, TODAY, at, to_summary, visible
+from tests.test_booking_flow import (
+    BISHKEK,
+    LANGUAGES,
+    PSYCHOLOGIST,
+    TODAY,
+    at,
+    to_calendar,
+    to_summary,
+    visible,
+)
 from tests.test_staff_inbox import outbox_reaches, wait_for
 
 EVENING_BEFORE = datetime(2027, 2, 23, 18, 0, tzinfo=BISHKEK)
@@ -198,3 +210,60 @@ async def test_a_reminder_due_while_koldo_was_stopped_is_sent_once_after_a_resta
         assert len(reminders_of(parent, "ky")) == 1
         [evening, soon] = reminder_rows(await rows(running.db, OutboxEntry))
         assert (evening.state, evening.attempts, soon.state) == ("sent", 1, "pending")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_full_time_joins_the_waiting_list_and_an_offer_not_taken_passes_on(
+    database_url, emulator, language
+):
+    parent = SimulatedPerson(emulator, user_id=12106, language_code=language)
+    next_in_line = SimulatedPerson(emulator, user_id=12107, language_code="ru")
+    psychologist_at_ten = {
+        "centre_code": "osh-bazaar",
+        "service_code": "psychologist",
+        "starts_at": at(24, 10),
+        "ages": [],
+        "rules": BookingRules(),
+    }
+    async with bot_running(settings_for(database_url, emulator)) as running:
+        await family(running.db, 12998)
+        taken = await book(running.db, user_id=12998, **psychologist_at_ten)
+        await onboard(parent, language)
+        await onboard(next_in_line, "ru")
+        await to_calendar(parent, language, PSYCHOLOGIST)
+        await parent.press("24")
+        await parent.press(tr(language, "{time} · full", time="10:00"))
+        await parent.press("0")
+        assert tr(language, "✅ Confirm") not in parent.buttons()
+        await parent.press(tr(language, "⏳ Join the waiting list"))
+        in_line = "⏳ <b>You are on the waiting list</b>, number {position} in line."
+        assert parent.screen().text.startswith(visible(tr(language, in_line, position=1)))
+        await join(running.db, user_id=next_in_line.chat_id, **psychologist_at_ten)
+
+        await cancel(running.db, user_id=12998, booking_id=taken.id, rules=BookingRules())
+        offered = visible(tr(language, "🎉 <b>A place has become free for you.</b>"))
+        await wait_for(emulator, parent.chat_id, lambda: parent.screen().text.startswith(offered))
+        # Half an hour passes without an answer: the worker's next round offers it on.
+        clock.freeze(TODAY + timedelta(minutes=31))
+        await tend_waiting_lists(running.db, BookingRules())
+        offered_ru = visible(tr("ru", "🎉 <b>A place has become free for you.</b>"))
+        await wait_for(
+            emulator,
+            next_in_line.chat_id,
+            lambda: next_in_line.screen().text.startswith(offered_ru),
+        )
+        await parent.press(tr(language, "✅ Take the place"))  # too late
+        assert parent.alerts()[-1].text == "⚠️ " + tr(language, ERROR_TEXTS["offer_ended"].parents)
+        assert [entry.state for entry in await rows(running.db, WaitingEntry)] == [
+            "expired",
+            "offered",
+        ]
+        assert len(await rows(running.db, Booking)) == 1  # only the cancelled one
+
+
+def test_the_worker_tends_the_waiting_lists_every_minute(database_url, emulator):
+    settings = settings_for(database_url, emulator)
+    job = build_scheduler(settings, Database.from_url(settings.database.url)).get_job(
+        "waiting_lists"
+    )
+    assert job is not None and job.trigger.interval == timedelta(minutes=1)
