@@ -5,7 +5,8 @@ it, the next.
 An entry is waiting → offered → taken | expired, or left (the parent stepped out). While an
 offer is open its places are held in the slot's counter, so nobody else books them meanwhile.
 A family needing more places than have freed keeps its turn, and a smaller family behind it
-may be offered what did free. The offers made are returned for the fronts to tell the parents.
+may be offered what did free. Each offer is written to the outbox in the transaction that
+makes it (Kind.WAITING_OFFER), sent only while it is still open; the offers are also returned.
 """
 
 from __future__ import annotations
