@@ -130,6 +130,15 @@ ERROR_TEXTS: dict[str, Said] = {
     "booking_not_yours": Said(
         parents=N_("This visit cannot be opened. Please choose one from your list.")
     ),
+    # the waiting list (core.waiting_list)
+    "not_full": Said(parents=N_("A place at this time has just become free: you can book it now.")),
+    "offer_ended": Said(
+        parents=N_(
+            "Sorry, this place is no longer held for you: the time to take it has run out "
+            "or it was taken. You can book another time in “🏠 Day centre”."
+        )
+    ),
+    "offer_not_yours": Said(parents=N_("This offer cannot be opened.")),
     "booking_consent": Said(
         parents=N_("To book a visit, please first agree to how we use your data.")
     ),
