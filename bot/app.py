@@ -26,7 +26,7 @@ from bot.dialogs.my_bookings import my_bookings_dialog
 from bot.dialogs.my_requests import my_requests_dialog
 from bot.filters import InPrivateChat
 from bot.flood import FloodGuard, FloodMiddleware
-from bot.handlers import commands, errors, fallback, parent_replies, staff
+from bot.handlers import booking_answers, commands, errors, fallback, parent_replies, staff
 from bot.i18n import PoI18n, ProfileLocaleMiddleware, build_i18n
 from bot.intake import UpdateIntake
 from bot.message_manager import KoldoMessageManager
@@ -188,6 +188,7 @@ def parents_router() -> Router:
     parents.include_routers(
         commands.build_router(),
         parent_replies.build_router(),
+        booking_answers.build_router(),
         form_dialog(),
         menu_dialog(),
         consent_dialog(),

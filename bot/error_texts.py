@@ -139,6 +139,15 @@ ERROR_TEXTS: dict[str, Said] = {
     "booking": Said(staff=N_("This visit was not found.")),
     "closing_reason": Said(staff=N_("Please write why the centre is closed.")),
     "not_yet": Said(staff=N_("This visit is on a later day: mark it on the day itself.")),
+    # the waiting list (core.waiting_list)
+    "not_full": Said(parents=N_("A place at this time has just become free: you can book it now.")),
+    "offer_ended": Said(
+        parents=N_(
+            "Sorry, this place is no longer held for you: the time to take it has run out "
+            "or it was taken. You can book another time in “🏠 Day centre”."
+        )
+    ),
+    "offer_not_yours": Said(parents=N_("This offer cannot be opened.")),
     "booking_consent": Said(
         parents=N_("To book a visit, please first agree to how we use your data.")
     ),

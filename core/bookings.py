@@ -50,6 +50,7 @@ from core.errors import (
 )
 from core.forms import parse_number
 from core.outbox import DROPPED
+from core.reminders import schedule_reminders
 from core.waiting_list import forget_parent as leave_every_line
 from core.waiting_list import offer_freed_places
 from storage.database import AlreadyStored, Database
@@ -221,6 +222,7 @@ async def _book(
             )
         )
         audit_booking(repos, "booking.booked", booking, actor_id=user_id, at=now)
+        schedule_reminders(repos, booking, now, rules)
         return booking_info(booking)
 
 
@@ -307,6 +309,7 @@ async def move(
         booking.slot_id, booking.places = new_slot, places
         booking.starts_at, booking.ends_at, booking.changed_at = starts_at, ends_at, now
         await _drop_messages(repos, booking)
+        schedule_reminders(repos, booking, now, rules)
         audit_booking(
             repos, "booking.moved", booking, actor_id=user_id, at=now,
             moved_from=old_start.isoformat(),

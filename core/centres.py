@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.errors import InvalidInput
+from core.workhours import QuietHours
 
 CENTRE_ZONE = ZoneInfo("Asia/Bishkek")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -39,6 +40,7 @@ class BookingRules:
     zone: ZoneInfo = CENTRE_ZONE
     max_upcoming: int = 3  # upcoming bookings one parent may hold at once
     offer_minutes: int = 30  # how long a freed place is held for the first on a waiting list
+    quiet: QuietHours | None = None  # when reminders wait (core.reminders decides which to keep)
 
     @property
     def offer_time(self) -> timedelta:

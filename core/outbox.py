@@ -59,7 +59,9 @@ class Kind(StrEnum):
     STAFF_REPLY = "staff_reply"  # (payload: message_id)
     STATUS_NOTICE = "status_notice"  # (payload: status)
     SATISFACTION_QUESTION = "satisfaction_question"
-    DAY_CLOSED = "day_closed"  # a visit cancelled as its day closed (payload: booking_id)
+    DAY_CLOSED = "day_closed"  # a visit cancelled as its day closed (booking_id)
+    BOOKING_REMINDER = "booking_reminder"  # a visit is coming (booking_id; payload: which)
+    WAITING_OFFER = "waiting_offer"  # a freed place held for the parent (payload: entry_id)
 
 
 class Audience(StrEnum):
@@ -90,6 +92,9 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.STATUS_NOTICE: KindSpec(Audience.PERSON, quiet=True),
     Kind.SATISFACTION_QUESTION: KindSpec(Audience.PERSON, quiet=True),
     Kind.DAY_CLOSED: KindSpec(Audience.PERSON, quiet=True),
+    Kind.BOOKING_REMINDER: KindSpec(Audience.PERSON, quiet=True),
+    # An offer lasts half an hour: held back until morning it would only arrive expired.
+    Kind.WAITING_OFFER: KindSpec(Audience.PERSON),
 }
 
 
@@ -97,6 +102,8 @@ class Wanted(StrEnum):
     """What must still be true when an entry falls due for it to be sent."""
 
     REQUEST_RESOLVED = "request_resolved"  # e.g. "was it solved?" after a reopened request
+    BOOKING_UPCOMING = "booking_upcoming"  # the booking is still booked and still ahead
+    OFFER_OPEN = "offer_open"  # the waiting-list offer is still open
 
 
 class Failure(StrEnum):
@@ -136,6 +143,7 @@ class Delivery:
     not_before: datetime
     in_doubt: bool  # a sender took it before and stopped without finishing it
     claim: str = ""  # the holder's token: bookkeeping counts only under it
+    booking_id: int | None = None  # the booking it is about (a reminder)
 
 
 async def _request_resolved(repos: Repositories, entry: OutboxEntry) -> bool:
@@ -145,8 +153,33 @@ async def _request_resolved(repos: Repositories, entry: OutboxEntry) -> bool:
     return request is not None and request.status == Status.RESOLVED
 
 
+async def _booking_upcoming(repos: Repositories, entry: OutboxEntry) -> bool:
+    from core.booking_rules import BookingStatus  # core.bookings writes to the outbox
+
+    booking = await repos.bookings.get(entry.booking_id) if entry.booking_id else None
+    return (
+        booking is not None
+        and booking.status == BookingStatus.BOOKED
+        and as_utc(booking.starts_at) > utcnow()
+    )
+
+
+async def _offer_open(repos: Repositories, entry: OutboxEntry) -> bool:
+    from core.waiting_list import WaitingState  # core.waiting_list writes to the outbox
+
+    waiting = await repos.bookings.get_waiting(int(entry.payload["entry_id"]))
+    return (
+        waiting is not None
+        and waiting.state == WaitingState.OFFERED
+        and waiting.offer_until is not None
+        and as_utc(waiting.offer_until) > utcnow()
+    )
+
+
 WANTED_CHECKS: dict[Wanted, Callable[[Repositories, OutboxEntry], Awaitable[bool]]] = {
     Wanted.REQUEST_RESOLVED: _request_resolved,
+    Wanted.BOOKING_UPCOMING: _booking_upcoming,
+    Wanted.OFFER_OPEN: _offer_open,
 }
 
 
@@ -157,13 +190,15 @@ def enqueue(
     kind: Kind,
     now: datetime,
     request_id: int | None = None,
+    booking_id: int | None = None,
     priority: Priority = Priority.CONVERSATION,
     due: datetime | None = None,
     wanted_while: Wanted | None = None,
     **payload: Any,
 ) -> None:
     """Owe `chat_id` a message of `kind`, due now or at `due`; sent only if, when it falls due,
-    `wanted_while` still holds."""
+    `wanted_while` still holds. An entry owned by a booking (`booking_id`) is dropped when the
+    booking is cancelled or moved."""
     to_group = KINDS[kind].audience == Audience.STAFF_GROUP
     if to_group != (chat_id == STAFF_CHAT):
         raise ValueError(f"{kind} is for the {KINDS[kind].audience}, not chat {chat_id}")
@@ -172,6 +207,7 @@ def enqueue(
             chat_id=chat_id,
             priority=int(priority),
             request_id=request_id,
+            booking_id=booking_id,
             kind=kind.value,
             payload=payload,
             state=PENDING,
@@ -235,6 +271,7 @@ def _delivery(entry: OutboxEntry, *, in_doubt: bool = False) -> Delivery:
         attempts=entry.attempts,
         not_before=as_utc(entry.not_before),
         in_doubt=in_doubt,
+        booking_id=entry.booking_id,
     )
 
 

@@ -5,7 +5,8 @@ it, the next.
 An entry is waiting → offered → taken | expired, or left (the parent stepped out). While an
 offer is open its places are held in the slot's counter, so nobody else books them meanwhile.
 A family needing more places than have freed keeps its turn, and a smaller family behind it
-may be offered what did free. The offers made are returned for the fronts to tell the parents.
+may be offered what did free. Each offer is written to the outbox in the transaction that
+makes it (Kind.WAITING_OFFER), sent only while it is still open; the offers are also returned.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from core.centres import BookingRules, why_closed
 from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
 from core.errors import AccessDenied, BookingRefused, ConsentRequired, NotFound
+from core.outbox import Kind, Wanted, enqueue
+from core.reminders import schedule_reminders
 from storage.database import AlreadyStored, Database
 from storage.models import Booking, BookingSlot, WaitingEntry
 from storage.repositories import Repositories
@@ -175,6 +178,10 @@ async def offer_freed_places(
             offer_until=until,
         )
         _audit(repos, "waiting.offered", entry, None, now)
+        enqueue(
+            repos, chat_id=entry.user_id, kind=Kind.WAITING_OFFER, now=now,
+            wanted_while=Wanted.OFFER_OPEN, entry_id=entry.id,
+        )  # fmt: skip
         offers.append(
             Offer(
                 entry_id=entry.id,
@@ -261,6 +268,7 @@ async def accept_offer(
         await repos.bookings.take_held(slot.id, entry.places)
         _audit(repos, "waiting.accepted", entry, user_id, now)
         audit_booking(repos, "booking.booked", booking, actor_id=user_id, at=now, waited=True)
+        schedule_reminders(repos, booking, now, rules)
         return booking_info(booking)
 
 

@@ -9,9 +9,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from core.centres import BookingRules
 from core.clock import utcnow
 from core.erasure import purge_expired
 from core.escalation import escalate_untaken
+from core.waiting_list import tend_waiting_lists
 from core.workhours import WorkingCalendar
 from koldo.settings import Settings
 from storage.database import Database
@@ -19,6 +21,7 @@ from storage.journal import prune_handled
 
 logger = logging.getLogger(__name__)
 ESCALATION_CHECK_MINUTES = 5
+WAITING_LIST_MINUTES = 1  # how late an offer nobody took may pass to the next in line
 
 
 async def retention_job(db: Database, retention_days: int, key: bytes) -> None:
@@ -35,6 +38,13 @@ async def escalation_job(db: Database, calendar: WorkingCalendar, hours: float) 
     raised = await escalate_untaken(db, calendar, after=timedelta(hours=hours))
     if raised:
         logger.info("Escalation: %d requests still untaken raised again", len(raised))
+
+
+async def waiting_list_job(db: Database, rules: BookingRules) -> None:
+    """Offers not taken in time end and go to the next in line (the outbox tells them)."""
+    offers = await tend_waiting_lists(db, rules)
+    if offers:
+        logger.info("Waiting lists: %d freed places offered", len(offers))
 
 
 def build_scheduler(settings: Settings, db: Database) -> AsyncIOScheduler:
@@ -61,6 +71,16 @@ def build_scheduler(settings: Settings, db: Database) -> AsyncIOScheduler:
             "hours": settings.staff.escalation_hours,
         },
         id="escalation",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    zone = settings.locale.zone
+    scheduler.add_job(
+        waiting_list_job,
+        IntervalTrigger(minutes=WAITING_LIST_MINUTES),
+        kwargs={"db": db, "rules": settings.booking.rules(zone, settings.outbox.quiet(zone))},
+        id="waiting_lists",
         coalesce=True,
         max_instances=1,
         replace_existing=True,

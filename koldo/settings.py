@@ -273,9 +273,12 @@ class BookingSettings(BaseModel):
         "it is offered to the next.",
     )
 
-    def rules(self, zone: ZoneInfo) -> BookingRules:
+    def rules(self, zone: ZoneInfo, quiet: QuietHours | None = None) -> BookingRules:
         return BookingRules(
-            zone=zone, max_upcoming=self.max_upcoming, offer_minutes=self.offer_minutes
+            zone=zone,
+            max_upcoming=self.max_upcoming,
+            offer_minutes=self.offer_minutes,
+            quiet=quiet,
         )
 
 

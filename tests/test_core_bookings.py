@@ -26,7 +26,7 @@ from core.bookings import (
     services_of,
 )
 from core.centres import CENTRE_ZONE, BookingRules, DayClosed
-from core.clock import freeze
+from core.clock import as_utc, freeze
 from core.consent import answer_notice
 from core.errors import AccessDenied, BookingRefused, ConsentRequired, InvalidInput, NotFound
 from core.users import choose_language
@@ -380,29 +380,34 @@ async def test_cancel_and_move_drop_the_reminders_the_booking_owns(db):
     await consenting(db, PARENT)
     booking = await book_meal(db)
     other = await book_meal(db, when=at(day(2), 12))
-    async with db.transaction() as repos:
-        for booking_id in (booking.id, booking.id, other.id):
-            repos.session.add(
-                OutboxEntry(
-                    chat_id=PARENT,
-                    kind="booking_reminder",
-                    payload={},
-                    state="pending",
-                    attempts=0,
-                    not_before=at(day(1), 10),
-                    created_at=at(MONDAY, 8),
-                    booking_id=booking_id,
-                )
-            )
+
+    def owned(entries):
+        return [(e.booking_id, e.state, e.payload["which"]) for e in entries]
+
+    assert owned(await rows(db, OutboxEntry)) == [
+        (booking.id, "pending", "evening"),
+        (booking.id, "pending", "soon"),
+        (other.id, "pending", "evening"),
+        (other.id, "pending", "soon"),
+    ]
     await move(db, user_id=PARENT, booking_id=booking.id, starts_at=at(day(1), 13), rules=RULES)
     entries = await rows(db, OutboxEntry)
-    assert [(e.booking_id, e.state) for e in entries] == [
-        (booking.id, "dropped"),
-        (booking.id, "dropped"),
-        (other.id, "pending"),
+    assert owned(entries) == [
+        (booking.id, "dropped", "evening"),
+        (booking.id, "dropped", "soon"),
+        (other.id, "pending", "evening"),
+        (other.id, "pending", "soon"),
+        (booking.id, "pending", "evening"),  # the moved visit's own
+        (booking.id, "pending", "soon"),
     ]
+    assert entries[0].error == "booking_changed"
+    assert clock_of(entries[-1]) == at(day(1), 11)
     await cancel(db, user_id=PARENT, booking_id=other.id, rules=RULES)
-    assert [e.state for e in await rows(db, OutboxEntry)] == ["dropped"] * 3
+    assert [e.state for e in await rows(db, OutboxEntry)] == ["dropped"] * 4 + ["pending"] * 2
+
+
+def clock_of(entry: OutboxEntry):
+    return as_utc(entry.not_before)
 
 
 async def test_my_bookings_upcoming_and_past(db):

@@ -127,7 +127,7 @@ async def test_closing_a_day_cancels_its_bookings_and_tells_each_parent(db):
     slots = {s.starts_at.replace(tzinfo=UTC): s.taken for s in await rows(db, BookingSlot)}
     assert slots[at(wednesday, 12)] == 0 and slots[at(wednesday, 13)] == 0
     notices = await rows(db, OutboxEntry, OutboxEntry.kind == "day_closed")
-    assert sorted((n.chat_id, n.payload["booking_id"]) for n in notices) == [
+    assert sorted((n.chat_id, n.booking_id) for n in notices) == [
         (RU_PARENT, ru.id), (KY_PARENT, ky.id),
     ]  # fmt: skip
     days = await bookable_days(db, centre_code=OSH, service_code=MEAL, rules=RULES)

@@ -32,9 +32,10 @@ from bot.widgets import B, T, choices
 from core.bookings import book, bookable_days, day_times, parse_age
 from core.centres import CountedIn, ServiceInfo
 from core.errors import BookingRefused, NotFound
+from core.waiting_list import join
 
-CENTRE, SERVICE, DAY, TIME, CHILDREN, AGES, KEY, BOOKED = (
-    "centre", "service", "day", "time", "children", "ages", "key", "booked",
+CENTRE, SERVICE, DAY, TIME, CHILDREN, AGES, KEY, BOOKED, FULL, LINE = (
+    "centre", "service", "day", "time", "children", "ages", "key", "booked", "full", "line",
 )  # fmt: skip
 MOST_CHILDREN_SHOWN = 6  # buttons on the "how many children" screen
 # What this dialog says for codes other screens word otherwise.
@@ -245,9 +246,8 @@ async def on_time(
     if chosen is None:
         set_problem(manager, "not_a_slot")
         return
-    if not chosen.places_left:
-        set_problem(manager, "slot_full")
-        return
+    # A full time leads to the same questions, and the summary offers its waiting list.
+    manager.dialog_data[FULL] = not chosen.places_left
     manager.dialog_data[TIME] = chosen.starts_at.astimezone(UTC).isoformat()
     # After "that time just filled up", the children already given are kept.
     if _ages_complete(manager.dialog_data):
@@ -348,6 +348,33 @@ async def summary_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
         "children": data[CHILDREN],
         "has_children": bool(data[CHILDREN]),
         "ages": ", ".join(str(age) for age in data[AGES]),
+        "full": bool(data.get(FULL)),
+        "offer_minutes": rules(dialog_manager).offer_minutes,
+    }
+
+
+async def on_join(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    data = manager.dialog_data
+    # A refusal (a place became free meanwhile, another visit at that time) is explained over
+    # the times of the day, drawn afresh.
+    await manager.switch_to(BookingSG.time)
+    line = await join(
+        db(manager),
+        user_id=user_id(manager),
+        centre_code=data[CENTRE],
+        service_code=data[SERVICE],
+        starts_at=_starts_at(manager),
+        ages=data[AGES],
+        rules=rules(manager),
+    )
+    data[LINE] = line.position
+    await manager.switch_to(BookingSG.waiting)
+
+
+async def waiting_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    return {
+        **await summary_getter(dialog_manager, **kwargs),
+        "position": dialog_manager.dialog_data[LINE],
     }
 
 
@@ -479,8 +506,15 @@ def booking_dialog() -> Dialog:
             T("📝 <b>Please check your visit</b>"),
             *_visit_lines(),
             T("👩 A child comes with an adult.", when="adult_required"),
+            T(
+                "\n⏳ This time is full. Join its waiting list: when a place becomes free, "
+                "it is offered to the first in line for {offer_minutes} minutes.",
+                when="full",
+            ),
             # Translators: button under the summary of a visit: book it (glossary: confirm).
-            Button(B("✅ Confirm"), id="confirm", on_click=on_confirm),
+            Button(B("✅ Confirm"), id="confirm", on_click=on_confirm, when=~F["full"]),
+            # Translators: button under the summary of a full time: wait for a place there.
+            Button(B("⏳ Join the waiting list"), id="join", on_click=on_join, when="full"),
             Button(BACK, id="back_summary", on_click=on_back_from_summary),
             Button(B("✖️ Cancel"), id="not_booked", on_click=on_not_booked),
             state=BookingSG.summary,
@@ -499,6 +533,15 @@ def booking_dialog() -> Dialog:
             Button(B("🏠 Main menu"), id="main_menu", on_click=on_main_menu),
             state=BookingSG.booked,
             getter=booked_getter,
+        ),
+        Window(
+            T("⏳ <b>You are on the waiting list</b>, number {position} in line."),
+            *_visit_lines(),
+            T("\nWhen a place becomes free, we will send you a message with a button to take it."),
+            Button(MY_BOOKINGS, id="waiting_my_bookings", on_click=on_my_bookings),
+            Button(B("🏠 Main menu"), id="waiting_main_menu", on_click=on_main_menu),
+            state=BookingSG.waiting,
+            getter=waiting_getter,
         ),
         on_process_result=on_consent,
         on_start=on_booking_start,

@@ -56,6 +56,7 @@ class BookingSG(StatesGroup):
     age = State()
     summary = State()
     booked = State()
+    waiting = State()  # in line for a full time
 
 
 class MyBookingsSG(StatesGroup):

@@ -24,7 +24,8 @@ def user_id(manager: DialogManager) -> int:
 
 def rules(manager: DialogManager) -> BookingRules:
     settings = manager.middleware_data["settings"]
-    return settings.booking.rules(settings.locale.zone)
+    zone = settings.locale.zone
+    return settings.booking.rules(zone, settings.outbox.quiet(zone))
 
 
 def db(manager: DialogManager) -> Any:

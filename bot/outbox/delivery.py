@@ -39,7 +39,7 @@ from bot.outbox.fit import CAPTION_LIMIT, split_html, visible_length
 from bot.outbox.pacing import Pacer
 from bot.outbox.words import Words
 from bot.widgets import escape
-from core import day_roster, erasure, inbox_views, outbox
+from core import day_roster, erasure, inbox_views, outbox, reminders
 from core.inbox_views import Addressee, Card
 from core.outbox import PROGRESS, Delivery, Kind
 from core.requests import Author, Status
@@ -501,15 +501,37 @@ class Deliverer:
         return [await self._send(to.user_id, method)]
 
     async def day_closed(self, delivery: Delivery) -> Sent:
-        notice = await day_roster.closure_notice(
-            self.db, int(delivery.payload["booking_id"]), self.zone
-        )
+        notice = await day_roster.closure_notice(self.db, delivery.booking_id or 0, self.zone)
         if notice is None or notice.user_id != delivery.chat_id:
             return []
         words = Words(self.i18n, notice.language or self.i18n.default_locale, self.zone)
         text, markup = parent_texts.day_closed(words, notice)
         method = SendMessage(chat_id=notice.user_id, text=text, reply_markup=markup)
         return [await self._send(notice.user_id, method)]
+
+    async def booking_reminder(self, delivery: Delivery) -> Sent:
+        """Read at sending time: the booking as it is and the parent's language now."""
+        reminded = await reminders.to_remind(self.db, delivery.booking_id or 0)
+        if reminded is None:
+            return []
+        words = Words(self.i18n, reminded.language, self.zone)
+        which = reminders.Which(delivery.payload.get("which", reminders.Which.EVENING))
+        text, markup = parent_texts.booking_reminder(words, reminded, which)
+        chat_id = delivery.chat_id
+        return [
+            await self._send(chat_id, SendMessage(chat_id=chat_id, text=text, reply_markup=markup))
+        ]
+
+    async def waiting_offer(self, delivery: Delivery) -> Sent:
+        offered = await reminders.to_offer(self.db, int(delivery.payload["entry_id"]))
+        if offered is None:
+            return []
+        words = Words(self.i18n, offered.language, self.zone)
+        text, markup = parent_texts.waiting_offer(words, offered)
+        chat_id = delivery.chat_id
+        return [
+            await self._send(chat_id, SendMessage(chat_id=chat_id, text=text, reply_markup=markup))
+        ]
 
 
 Renderer = Callable[[Deliverer, Delivery], Awaitable[Sent]]
@@ -529,6 +551,8 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.STATUS_NOTICE: Deliverer.status_notice,
     Kind.SATISFACTION_QUESTION: Deliverer.satisfaction_question,
     Kind.DAY_CLOSED: Deliverer.day_closed,
+    Kind.BOOKING_REMINDER: Deliverer.booking_reminder,
+    Kind.WAITING_OFFER: Deliverer.waiting_offer,
 }
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.outbox.words import Words
 from bot.widgets import escape
 from core.day_roster import ClosureNotice
+from core.reminders import Offered, Reminded, Which
 from core.requests import Satisfaction, Status
 from koldo.i18n import N_
 
@@ -92,3 +95,73 @@ def day_closed(words: Words, notice: ClosureNotice) -> tuple[str, InlineKeyboard
         callback_data=RebookDay(booking_id=notice.booking.id).pack(),
     )
     return text, InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+# --- day-centre visits -------------------------------------------------------------------------
+
+REMINDER_TITLE = {
+    Which.EVENING: N_("⏰ <b>Tomorrow you have a visit to the day centre</b> ({reference})."),
+    Which.SOON: N_("⏰ <b>Your visit to the day centre is in two hours</b> ({reference})."),
+}
+
+
+class ReminderAnswer(CallbackData, prefix="rmd"):
+    booking_id: int
+    coming: bool  # "I'm coming", else cancel the visit
+
+
+class TakeOffer(CallbackData, prefix="wlo"):
+    entry_id: int
+
+
+def _named(names: dict[str, str], language: str) -> str:
+    return names.get(language) or names.get("ru") or next(iter(names.values()), "")
+
+
+def _visit_lines(
+    words: Words, centre: dict[str, str], service: dict[str, str], at: datetime
+) -> str:
+    return "\n".join(
+        (
+            f"🏠 {escape(_named(centre, words.language))}",
+            f"🩺 {escape(_named(service, words.language))}",
+            f"📅 {escape(words.moment(at))}",
+        )
+    )
+
+
+def booking_reminder(
+    words: Words, reminded: Reminded, which: Which
+) -> tuple[str, InlineKeyboardMarkup]:
+    booking = reminded.booking
+    title = words.say(REMINDER_TITLE[which], reference=booking.reference)
+    lines = _visit_lines(words, reminded.centre, reminded.service, booking.starts_at)
+    hint = words.say("Will you come? If plans have changed, cancel so the place goes to others.")
+    buttons = [
+        # Translators: button under a visit reminder: the family will come.
+        (words.say("✅ I'm coming"), True),
+        # Translators: button under a visit reminder: cancel the booked visit (glossary: cancel).
+        (words.say("✖️ Cancel the visit"), False),
+    ]
+    row = [
+        InlineKeyboardButton(
+            text=text, callback_data=ReminderAnswer(booking_id=booking.id, coming=coming).pack()
+        )
+        for text, coming in buttons
+    ]
+    return f"{title}\n{lines}\n\n{hint}", InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+def waiting_offer(words: Words, offered: Offered) -> tuple[str, InlineKeyboardMarkup]:
+    title = words.say("🎉 <b>A place has become free for you.</b>")
+    lines = _visit_lines(words, offered.centre, offered.service, offered.starts_at)
+    hint = words.say(
+        "It is kept for you until {until}; after that it goes to the next family in line.",
+        until=words.moment(offered.until),
+    )
+    # Translators: button under a waiting-list offer: book the freed place.
+    button = InlineKeyboardButton(
+        text=words.say("✅ Take the place"),
+        callback_data=TakeOffer(entry_id=offered.entry_id).pack(),
+    )
+    return f"{title}\n{lines}\n\n{hint}", InlineKeyboardMarkup(inline_keyboard=[[button]])
