@@ -107,7 +107,8 @@ ERROR_TEXTS: dict[str, Said] = {
         parents=N_("This day is too far ahead. Please choose a day in the calendar.")
     ),
     "in_the_past": Said(
-        parents=N_("This time has already passed. Please choose a day and time ahead.")
+        parents=N_("This time has already passed. Please choose a day and time ahead."),
+        staff=N_("This day has already passed."),
     ),
     "not_a_slot": Said(parents=N_("This time cannot be booked. Please choose one from the list.")),
     "too_many_bookings": Said(
@@ -126,10 +127,18 @@ ERROR_TEXTS: dict[str, Said] = {
     "service": Said(
         parents=N_("This service can no longer be booked here. Please choose another one.")
     ),
-    "not_booked": Said(parents=N_("This visit was already cancelled or has taken place.")),
+    "not_booked": Said(
+        parents=N_("This visit was already cancelled or has taken place."),
+        staff=N_("This visit was cancelled."),
+    ),
     "booking_not_yours": Said(
         parents=N_("This visit cannot be opened. Please choose one from your list.")
     ),
+    # running the day centres in the staff group (core.day_roster)
+    "centre": Said(staff=N_("There is no day centre with this code.")),
+    "booking": Said(staff=N_("This visit was not found.")),
+    "closing_reason": Said(staff=N_("Please write why the centre is closed.")),
+    "not_yet": Said(staff=N_("This visit is on a later day: mark it on the day itself.")),
     # the waiting list (core.waiting_list)
     "not_full": Said(parents=N_("A place at this time has just become free: you can book it now.")),
     "offer_ended": Said(

@@ -81,10 +81,10 @@ def format_moment(moment: datetime, zone: ZoneInfo, language: str | None = None)
     return f"{format_skeleton('MMMd', local, locale=locale)}, {format_time(local, 'HH:mm')}"
 
 
-def format_weekday_date(day: date) -> str:
-    """A day to come, with its weekday: «пн, 22 февраля», «февраль 22, дүй.»,
-    «Mon, February 22»."""
-    return format_skeleton("MMMMEEEEd", day, locale=current_language())
+def format_weekday_date(day: date, language: str | None = None) -> str:
+    """A day to come, with its weekday, in `language` (the current person's by default):
+    «пн, 22 февраля», «февраль 22, дүй.», «Mon, February 22»."""
+    return format_skeleton("MMMMEEEEd", day, locale=language or current_language())
 
 
 def format_month(day: date) -> str:

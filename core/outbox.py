@@ -59,6 +59,7 @@ class Kind(StrEnum):
     STAFF_REPLY = "staff_reply"  # (payload: message_id)
     STATUS_NOTICE = "status_notice"  # (payload: status)
     SATISFACTION_QUESTION = "satisfaction_question"
+    DAY_CLOSED = "day_closed"  # a visit cancelled as its day closed (booking_id)
     BOOKING_REMINDER = "booking_reminder"  # a visit is coming (booking_id; payload: which)
     WAITING_OFFER = "waiting_offer"  # a freed place held for the parent (payload: entry_id)
 
@@ -90,6 +91,7 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.STAFF_REPLY: KindSpec(Audience.PERSON),
     Kind.STATUS_NOTICE: KindSpec(Audience.PERSON, quiet=True),
     Kind.SATISFACTION_QUESTION: KindSpec(Audience.PERSON, quiet=True),
+    Kind.DAY_CLOSED: KindSpec(Audience.PERSON, quiet=True),
     Kind.BOOKING_REMINDER: KindSpec(Audience.PERSON, quiet=True),
     # An offer lasts half an hour: held back until morning it would only arrive expired.
     Kind.WAITING_OFFER: KindSpec(Audience.PERSON),

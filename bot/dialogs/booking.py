@@ -17,7 +17,7 @@ from typing import Any
 from aiogram import F
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Data, Dialog, DialogManager, Window
+from aiogram_dialog import Data, Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Group, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
@@ -25,7 +25,7 @@ from aiogram_dialog.widgets.text import Format
 from bot.calendar import BookingCalendar
 from bot.dialogs.info import day_centre_html, day_centres_html
 from bot.dialogs.problems import ProblemText, clear_problem, explain_problems, set_problem
-from bot.dialogs.states import BookingSG, ConsentSG, MyBookingsSG
+from bot.dialogs.states import BookingSG, ConsentSG, MenuSG, MyBookingsSG
 from bot.dialogs.visits import centres, db, rules, service_html, services, user_id, visit_html
 from bot.i18n import format_clock, format_weekday_date, gettext_, ngettext_, pick
 from bot.widgets import B, T, choices
@@ -70,6 +70,28 @@ async def _to_summary(manager: DialogManager) -> None:
     """The summary's Confirm gets a key of its own: pressed twice, it books once."""
     manager.dialog_data[KEY] = secrets.token_hex(8)
     await manager.switch_to(BookingSG.summary)
+
+
+# --- opened from elsewhere ------------------------------------------------------------------
+
+
+async def on_booking_start(start_data: Data, manager: DialogManager) -> None:
+    """Opened at a service's calendar (see `start_at_calendar`): the centre and service are
+    what the first screens would have chosen."""
+    if isinstance(start_data, dict) and CENTRE in start_data:
+        manager.dialog_data[CENTRE] = start_data[CENTRE]
+        manager.dialog_data[SERVICE] = start_data[SERVICE]
+
+
+async def start_at_calendar(manager: DialogManager, centre_code: str, service_code: str) -> None:
+    """The calendar of a centre's service, above the menu (a visit to book again after its day
+    closed); Back leads to the centre's services, as if the parent had come that way."""
+    await manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+    await manager.start(
+        BookingSG.day,
+        data={CENTRE: centre_code, SERVICE: service_code},
+        show_mode=ShowMode.SEND,
+    )
 
 
 # --- centres and services --------------------------------------------------------------------
@@ -522,5 +544,6 @@ def booking_dialog() -> Dialog:
             getter=waiting_getter,
         ),
         on_process_result=on_consent,
+        on_start=on_booking_start,
     )
     return explain_problems(dialog, OWN_CODES)

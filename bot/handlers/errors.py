@@ -25,9 +25,9 @@ from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, Unknown
 from bot.error_texts import SORRY, problem_text, staff_problem_text
 from bot.filters import InChat, InPrivateChat
 from bot.handlers.commands import show_home
-from bot.i18n import PoI18n, current_i18n, gettext_
+from bot.i18n import PoI18n, gettext_
 from bot.middlewares import Profiles
-from bot.outbox.words import Words
+from bot.outbox.words import staff_words
 from core.errors import CoreError
 from core.languages import supported
 from core.users import Profile
@@ -87,8 +87,7 @@ async def on_staff_problem(event: ErrorEvent, settings: Settings) -> None:
     """A domain error in the staff group, a refusal of someone not on the staff list included
     (core has written it to the audit log): the person hears why in the group's language, in a
     pop-up over the button they pressed or in a reply to what they wrote."""
-    words = Words(current_i18n(), settings.staff.language, settings.locale.zone)
-    text = staff_problem_text(words, event.exception)
+    text = staff_problem_text(staff_words(settings), event.exception)
     await _tell(event.update, text, alert=True, reply=True)
 
 

@@ -1,16 +1,20 @@
-"""A parent answering in the chat itself: replying to a message about a request, or rating a
-resolved one. Both work outside any flow, straight from the message that asked; a refusal
-(e.g. the request was withdrawn) is explained by the error handlers (bot.handlers.errors)."""
+"""A parent answering in the chat itself: replying to a message about a request, rating a
+resolved one, or choosing another day for a visit whose day closed. Each works outside any
+flow, straight from the message that asked; a refusal (e.g. the request was withdrawn) is
+explained by the error handlers (bot.handlers.errors)."""
 
 from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import DialogManager
 
 from bot.content import content_of, source_key
+from bot.dialogs.booking import start_at_calendar
 from bot.i18n import gettext_
-from bot.outbox.parent_texts import SatisfactionAnswer
+from bot.outbox.parent_texts import RebookDay, SatisfactionAnswer
 from bot.widgets import escape
+from core.bookings import get_my_booking
 from core.requests import Added, add_parent_message, answer_satisfaction, request_replied_to
 from core.urgency import UrgencyKeywords
 from storage.database import Database
@@ -78,9 +82,21 @@ async def on_satisfaction(
         await callback.message.edit_text(gettext_("🙏 Thank you for your answer!"))
 
 
+async def on_rebook(
+    callback: CallbackQuery, callback_data: RebookDay, db: Database, dialog_manager: DialogManager
+) -> None:
+    """The notice of a closed day: the calendar of the same centre and service."""
+    booking = await get_my_booking(
+        db, user_id=callback.from_user.id, booking_id=callback_data.booking_id
+    )
+    await callback.answer()
+    await start_at_calendar(dialog_manager, booking.centre_code, booking.service_code)
+
+
 def build_router() -> Router:
     """For parents' private chats (the caller filters the chat)."""
     router = Router(name="parent-replies")
     router.message.register(on_reply, replied_request)
     router.callback_query.register(on_satisfaction, SatisfactionAnswer.filter())
+    router.callback_query.register(on_rebook, RebookDay.filter())
     return router

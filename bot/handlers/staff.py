@@ -20,9 +20,9 @@ from babel.dates import format_timedelta
 
 from bot.content import content_of, source_key
 from bot.filters import InChat
-from bot.i18n import current_i18n
+from bot.handlers import staff_days
 from bot.outbox import staff_texts
-from bot.outbox.words import Words
+from bot.outbox.words import Words, staff_words
 from bot.widgets import escape
 from core import inbox, inbox_views, outbox
 from core.clock import utcnow
@@ -43,12 +43,10 @@ HELP = N_(
     "/my: requests taken by you\n"
     "/find K-000123 or a phone number\n"
     "/stats: figures of the week\n"
-    "/duty: go on or off duty (urgent requests mention those on duty)"
+    "/duty: go on or off duty (urgent requests mention those on duty)\n"
+    "/today or /today and a centre's code: today's visits, to mark who came\n"
+    "/close, a centre's code, a date and a reason: close the centre that day"
 )
-
-
-def _words(settings: Settings) -> Words:
-    return Words(current_i18n(), settings.staff.language, settings.locale.zone)
 
 
 # ---------------------------------------------------------------------- card buttons
@@ -71,7 +69,7 @@ async def on_card_button(
     callback: CallbackQuery, callback_data: staff_texts.CardAction, db: Database, settings: Settings
 ) -> None:
     action = callback_data.action
-    words = _words(settings)
+    words = staff_words(settings)
     staff_id, request_id = callback.from_user.id, callback_data.request_id
     message = callback.message if isinstance(callback.message, Message) else None
     if action in ACTIONS:
@@ -146,7 +144,7 @@ async def on_my(message: Message, db: Database, settings: Settings) -> None:
 async def _reply_list(
     message: Message, settings: Settings, items: list[QueueItem], title: str
 ) -> None:
-    words = _words(settings)
+    words = staff_words(settings)
     if not items:
         # Translators: answer to /queue or /my in the staff group: no open requests.
         await message.reply(words.say("Nothing here. 🎉"))
@@ -158,7 +156,7 @@ async def on_find(
     message: Message, command: CommandObject, db: Database, settings: Settings
 ) -> None:
     items = await inbox_views.find(db, staff_id=message.from_user.id, query=command.args or "")
-    words = _words(settings)
+    words = staff_words(settings)
     if not items:
         # Translators: answer to /find in the staff group: no request matches.
         await message.reply(words.say("Nothing found."))
@@ -168,7 +166,7 @@ async def on_find(
 
 async def on_stats(message: Message, db: Database, settings: Settings) -> None:
     figures = await inbox_views.stats(db, staff_id=message.from_user.id, zone=settings.locale.zone)
-    words = _words(settings)
+    words = staff_words(settings)
     median = (
         format_timedelta(figures.median_first_answer, threshold=1.5, locale=words.language)
         if figures.median_first_answer is not None
@@ -188,7 +186,7 @@ async def on_stats(message: Message, db: Database, settings: Settings) -> None:
 
 async def on_duty(message: Message, db: Database, settings: Settings) -> None:
     member = await toggle_duty(db, message.from_user.id)
-    words = _words(settings)
+    words = staff_words(settings)
     await message.reply(
         words.say("🟢 You are on duty: urgent requests will mention you.")
         if member.on_duty
@@ -197,7 +195,7 @@ async def on_duty(message: Message, db: Database, settings: Settings) -> None:
 
 
 async def on_help(message: Message, settings: Settings) -> None:
-    await message.reply(_words(settings).say(HELP))
+    await message.reply(staff_words(settings).say(HELP))
 
 
 # ---------------------------------------------------------------------- topic messages
@@ -215,7 +213,7 @@ async def on_topic_message(message: Message, db: Database, settings: Settings) -
         return  # talk among staff, not about a request
     content = content_of(message)
     if content.text is None and content.attachment is None:
-        await message.reply(_words(settings).say(
+        await message.reply(staff_words(settings).say(
             "Only text, photos, files and voice messages can be passed on to the parent."
         ))  # fmt: skip
         return
@@ -234,7 +232,7 @@ async def on_topic_message(message: Message, db: Database, settings: Settings) -
         source_key=source_key(message),
     )
     if note:
-        await message.reply(_words(settings).say("📝 Note saved. The parent does not see it."))
+        await message.reply(staff_words(settings).say("📝 Note saved. The parent does not see it."))
 
 
 def _strip_note_prefix(text: str) -> str:
@@ -289,6 +287,7 @@ def build_router(staff_chat_id: int | None) -> Router:
     router.message.middleware(learn_staff_name)
     router.callback_query.middleware(learn_staff_name)
     router.callback_query.register(on_card_button, staff_texts.CardAction.filter())
+    staff_days.register(router)
     router.callback_query.register(on_other_button)
     router.message.register(on_queue, Command("queue"))
     router.message.register(on_my, Command("my"))

@@ -39,7 +39,7 @@ from bot.outbox.fit import CAPTION_LIMIT, split_html, visible_length
 from bot.outbox.pacing import Pacer
 from bot.outbox.words import Words
 from bot.widgets import escape
-from core import erasure, inbox_views, outbox, reminders
+from core import day_roster, erasure, inbox_views, outbox, reminders
 from core.inbox_views import Addressee, Card
 from core.outbox import PROGRESS, Delivery, Kind
 from core.requests import Author, Status
@@ -500,6 +500,15 @@ class Deliverer:
         method = SendMessage(chat_id=to.user_id, text=text, reply_markup=markup)
         return [await self._send(to.user_id, method)]
 
+    async def day_closed(self, delivery: Delivery) -> Sent:
+        notice = await day_roster.closure_notice(self.db, delivery.booking_id or 0, self.zone)
+        if notice is None or notice.user_id != delivery.chat_id:
+            return []
+        words = Words(self.i18n, notice.language or self.i18n.default_locale, self.zone)
+        text, markup = parent_texts.day_closed(words, notice)
+        method = SendMessage(chat_id=notice.user_id, text=text, reply_markup=markup)
+        return [await self._send(notice.user_id, method)]
+
     async def booking_reminder(self, delivery: Delivery) -> Sent:
         """Read at sending time: the booking as it is and the parent's language now."""
         reminded = await reminders.to_remind(self.db, delivery.booking_id or 0)
@@ -541,6 +550,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.STAFF_REPLY: Deliverer.staff_reply,
     Kind.STATUS_NOTICE: Deliverer.status_notice,
     Kind.SATISFACTION_QUESTION: Deliverer.satisfaction_question,
+    Kind.DAY_CLOSED: Deliverer.day_closed,
     Kind.BOOKING_REMINDER: Deliverer.booking_reminder,
     Kind.WAITING_OFFER: Deliverer.waiting_offer,
 }

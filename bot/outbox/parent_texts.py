@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.outbox.words import Words
 from bot.widgets import escape
+from core.day_roster import ClosureNotice
 from core.reminders import Offered, Reminded, Which
 from core.requests import Satisfaction, Status
 from koldo.i18n import N_
@@ -36,6 +37,13 @@ class SatisfactionAnswer(CallbackData, prefix="sat"):
     answer: Satisfaction
 
 
+class RebookDay(CallbackData, prefix="rebook"):
+    """Choose another day for a visit cancelled by a closure: the booking calendar opens at
+    its centre and service (the booking is checked to be the parent's own)."""
+
+    booking_id: int
+
+
 def reply_header(words: Words, reference: str) -> str:
     return words.say("💬 <b>Reply from CPC on {reference}</b>", reference=reference)
 
@@ -60,6 +68,33 @@ def satisfaction_question(
         for answer, label in SATISFACTION.items()
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+def day_closed(words: Words, notice: ClosureNotice) -> tuple[str, InlineKeyboardMarkup]:
+    """A visit cancelled because its day closed, why (in the words staff gave), and a button
+    to choose another day."""
+    reason = next(iter(notice.reason.values()), "")
+    text = words.say(
+        "❌ <b>{reference}</b>: your visit on {when} is cancelled because the centre is closed "
+        "that day.",
+        reference=notice.booking.reference,
+        when=words.moment(notice.booking.starts_at),
+    )
+    centre, service = (
+        escape(words.pick(notice.centre_name)),
+        escape(words.pick(notice.service_name)),
+    )
+    text += f"\n🏠 {centre}\n🩺 {service}"
+    if reason:
+        # Translators: why a centre is closed on a day, in the words staff gave.
+        text += "\n" + words.say("Reason: {reason}", reason=reason)
+    text += "\n\n" + words.say("Sorry for the trouble. Please choose another day.")
+    button = InlineKeyboardButton(
+        # Translators: button under the notice that a visit was cancelled as the centre closed.
+        text=words.say("📅 Choose another day"),
+        callback_data=RebookDay(booking_id=notice.booking.id).pack(),
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 # --- day-centre visits -------------------------------------------------------------------------

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.i18n import PoI18n, format_moment
+from bot.i18n import PoI18n, current_i18n, format_moment
 from bot.widgets import escape
+from koldo.settings import Settings
 
 
 class Words:
@@ -30,8 +31,18 @@ class Words:
         """A label from bot.dialogs.labels (already marked for the catalogs there)."""
         return escape(self.i18n.gettext(msgid, locale=self.language))
 
+    def pick(self, texts: dict[str, str]) -> str:
+        """Reference data (a centre's name...) in this language, Russian if it lacks one;
+        HTML-escaped."""
+        return escape(texts.get(self.language) or texts.get("ru") or next(iter(texts.values()), ""))
+
     def moment(self, moment: datetime) -> str:
         return format_moment(moment, self.zone, self.language)
+
+
+def staff_words(settings: Settings) -> Words:
+    """Words for the staff group, in its language, while handling an update."""
+    return Words(current_i18n(), settings.staff.language, settings.locale.zone)
 
 
 def _escaped(params: dict[str, Any]) -> dict[str, Any]:

@@ -167,6 +167,22 @@ class BookingRepository:
             )
         )
 
+    async def at_centre(
+        self, centre_code: str, start: datetime, end: datetime, statuses: Sequence[str]
+    ) -> list[Booking]:
+        """A centre's bookings in `statuses` starting in [start, end), in order (a roster, a
+        closed day)."""
+        return list(
+            await self.session.scalars(
+                select(Booking)
+                .where(Booking.centre_code == centre_code)
+                .where(Booking.status.in_(statuses))
+                .where(Booking.starts_at >= start)
+                .where(Booking.starts_at < end)
+                .order_by(Booking.starts_at, Booking.id)
+            )
+        )
+
     async def drop_unsent_messages(self, booking_id: int, *, dropped: str, why: str) -> None:
         """The booking's messages still waiting in the outbox (its reminders) are dropped."""
         await self.session.execute(

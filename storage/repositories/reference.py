@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -70,6 +71,19 @@ class ReferenceRepository:
                 .where(CentreClosure.active.is_(True))
             )
         )
+
+    async def close_day(self, centre_code: str, day: date, reason: dict[str, str]) -> None:
+        """A day closed by staff: a new closure, or one known (perhaps inactive) made active
+        with the new reason."""
+        closure = await self.session.get(CentreClosure, (centre_code, day))
+        if closure is None:
+            self.session.add(
+                CentreClosure(
+                    centre_code=centre_code, day=day, reason=reason, confirmed=True, active=True
+                )
+            )
+        else:
+            closure.reason, closure.confirmed, closure.active = reason, True, True
 
     async def upsert(self, model: type[Base], rows: list[dict[str, Any]]) -> tuple[int, int]:
         """Insert new rows, update known ones, deactivate those no longer listed; a row is
