@@ -110,12 +110,12 @@ def test_a_worker_does_not_start_over_messages_it_cannot_send(clean_env, capsys)
     with database:
         database.execute(
             "INSERT INTO outbox (chat_id, priority, kind, payload, state, attempts, not_before,"
-            " created_at) VALUES (1, 1, 'booking_reminder', '{}', 'pending', 0,"
+            " created_at) VALUES (1, 1, 'visit_survey', '{}', 'pending', 0,"
             " '2026-12-03 10:00:00', '2026-12-03 10:00:00')"
         )
     database.close()
     assert main(["worker"]) == 2
-    assert "kinds this version cannot send: booking_reminder" in capsys.readouterr().err
+    assert "kinds this version cannot send: visit_survey" in capsys.readouterr().err
 
 
 def test_settings_object_is_not_built_at_import_time():
