@@ -353,20 +353,25 @@ async def summary_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
     }
 
 
+def _chosen(manager: DialogManager) -> dict[str, Any]:
+    """The visit the parent chose on these screens, as core's book and join take it."""
+    data = manager.dialog_data
+    return {
+        "user_id": user_id(manager),
+        "centre_code": data[CENTRE],
+        "service_code": data[SERVICE],
+        "starts_at": _starts_at(manager),
+        "ages": data[AGES],
+        "rules": rules(manager),
+    }
+
+
 async def on_join(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
     data = manager.dialog_data
     # A refusal (a place became free meanwhile, another visit at that time) is explained over
     # the times of the day, drawn afresh.
     await manager.switch_to(BookingSG.time)
-    line = await join(
-        db(manager),
-        user_id=user_id(manager),
-        centre_code=data[CENTRE],
-        service_code=data[SERVICE],
-        starts_at=_starts_at(manager),
-        ages=data[AGES],
-        rules=rules(manager),
-    )
+    line = await join(db(manager), **_chosen(manager))
     data[LINE] = line.position
     await manager.switch_to(BookingSG.waiting)
 
@@ -383,16 +388,7 @@ async def on_confirm(_callback: CallbackQuery, _widget: Any, manager: DialogMana
     # A refusal (the time filled meanwhile, another visit at that time) is explained over
     # the times of the day, drawn afresh, where the parent can choose again.
     await manager.switch_to(BookingSG.time)
-    booking = await book(
-        db(manager),
-        user_id=user_id(manager),
-        centre_code=data[CENTRE],
-        service_code=data[SERVICE],
-        starts_at=_starts_at(manager),
-        ages=data[AGES],
-        rules=rules(manager),
-        key=data[KEY],
-    )
+    booking = await book(db(manager), **_chosen(manager), key=data[KEY])
     data[BOOKED] = booking.reference
     await manager.switch_to(BookingSG.booked)
 
