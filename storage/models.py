@@ -340,7 +340,9 @@ class DayCentre(Base):
 
 class CentreClosure(Base):
     """A day a centre is closed besides its usual days off: a public holiday or CPC's own.
-    `confirmed` is false for a date still to be confirmed (holidays that move every year)."""
+    `confirmed` is false for a date still to be confirmed (holidays that move every year).
+    `by_staff` marks a day closed from the staff group (/close): the reference file does not
+    list it, and loading the file again must not reopen it."""
 
     __tablename__ = "centre_closures"
 
@@ -349,6 +351,7 @@ class CentreClosure(Base):
     reason: Mapped[dict[str, str]] = mapped_column(JSON)
     confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    by_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class Service(Base):

@@ -13,9 +13,11 @@ from core.clock import freeze
 from core.consent import answer_notice
 from core.day_roster import close_day, closure_notice, mark_attendance, roster
 from core.errors import AccessDenied, BookingRefused, InvalidInput, NotFound
+from core.reference import seed
 from core.staff import add_staff
 from core.users import choose_language
 from storage.models import AuditEntry, Booking, BookingSlot, OutboxEntry
+from tests.harness import REFERENCE_FILE
 from tests.e2e import rows
 
 RULES = BookingRules()
@@ -148,6 +150,20 @@ async def test_closing_a_day_cancels_its_bookings_and_tells_each_parent(db):
     )  # fmt: skip
     assert again.cancelled == []
     assert len(await rows(db, OutboxEntry, OutboxEntry.kind == "day_closed")) == 2
+
+
+async def test_a_day_closed_by_staff_stays_closed_when_the_reference_file_is_loaded_again(db):
+    await add_staff(db, STAFF, "Нурлан")
+    wednesday = TUESDAY + timedelta(days=1)
+    await close_day(
+        db, staff_id=STAFF, centre_code=OSH, day=wednesday, reason="Ремонт", language="ru",
+        rules=RULES,
+    )  # fmt: skip
+    report = await seed(db, REFERENCE_FILE)
+    assert report.deactivated["closures"] == 0
+    days = {d.day: d for d in await bookable_days(db, centre_code=OSH, service_code=MEAL,
+                                                  rules=RULES)}  # fmt: skip
+    assert days[wednesday].state == DayState.CLOSED
 
 
 @pytest.mark.parametrize(

@@ -79,18 +79,25 @@ class ReferenceRepository:
         if closure is None:
             self.session.add(
                 CentreClosure(
-                    centre_code=centre_code, day=day, reason=reason, confirmed=True, active=True
+                    centre_code=centre_code,
+                    day=day,
+                    reason=reason,
+                    confirmed=True,
+                    active=True,
+                    by_staff=True,
                 )
             )
         else:
             closure.reason, closure.confirmed, closure.active = reason, True, True
+            closure.by_staff = True
 
     async def upsert(self, model: type[Base], rows: list[dict[str, Any]]) -> tuple[int, int]:
         """Insert new rows, update known ones, deactivate those no longer listed; a row is
         known by its primary key (a code, or a centre's code and a service's or a date).
 
         Returns (inserted or changed, deactivated). Rows are never deleted: old requests
-        still point at a settlement's code, bookings at a service."""
+        still point at a settlement's code, bookings at a service. A row staff made in the
+        bot (`by_staff`, a day closed with /close) is not the file's to deactivate."""
         primary = [column.key for column in model.__mapper__.primary_key]
         existing = {
             tuple(getattr(row, name) for name in primary): row
@@ -111,7 +118,7 @@ class ReferenceRepository:
             changed += bool(updates)
         deactivated = 0
         for row in existing.values():
-            if row.active:
+            if row.active and not getattr(row, "by_staff", False):
                 row.active = False
                 deactivated += 1
         return changed, deactivated
