@@ -17,8 +17,8 @@ from core.reference import seed
 from core.staff import add_staff
 from core.users import choose_language
 from storage.models import AuditEntry, Booking, BookingSlot, OutboxEntry
-from tests.harness import REFERENCE_FILE
 from tests.e2e import rows
+from tests.harness import REFERENCE_FILE
 
 RULES = BookingRules()
 OSH, DORDOI = "osh-bazaar", "dordoi-bazaar"
