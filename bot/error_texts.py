@@ -102,6 +102,15 @@ ERROR_TEXTS: dict[str, Said] = {
         parents=N_("Sorry, this time has just been taken. Please choose another time.")
     ),
     "day_full": Said(parents=N_("All times on this day are taken. Please choose another day.")),
+    "day_full_wait": Said(
+        parents=N_(
+            "All times on this day are taken. Choose another day, "
+            "or press a time to join its waiting list."
+        )
+    ),
+    "move_full": Said(
+        parents=N_("There are no places left at this time. Please choose another time.")
+    ),
     "day_closed": Said(parents=N_("The centre is closed on this day. Please choose another day.")),
     "beyond_window": Said(
         parents=N_("This day is too far ahead. Please choose a day in the calendar.")

@@ -260,7 +260,7 @@ async def test_past_visits_say_whether_the_family_came(koldo, emulator):
     await onboard(parent, "ru")
     await to_summary(parent, "ru")
     await parent.press(tr("ru", "✅ Confirm"))
-    async with koldo.db.transaction() as repos:  # staff marked it (their screens come later)
+    async with koldo.db.transaction() as repos:  # as staff marking it in /today would
         booking = await repos.session.get(Booking, 1)
         booking.status = "attended"
     freeze(TODAY + timedelta(days=3))

@@ -1,5 +1,6 @@
 """Booking a visit to a day centre: centre → service → day → time → how many children → each
-child's age → summary → Confirm → the booking reference and what to bring.
+child's age → summary → Confirm → the booking reference and what to bring. Moving a booked
+visit (from My bookings) uses the same calendar and times, then asks "move it?".
 
 The screens only ask; core.bookings decides. Whatever a button carries comes back through
 core (a forged centre, service, day or time is refused there, or is simply not among the
@@ -26,16 +27,34 @@ from bot.calendar import BookingCalendar
 from bot.dialogs.info import day_centre_html, day_centres_html
 from bot.dialogs.problems import ProblemText, clear_problem, explain_problems, set_problem
 from bot.dialogs.states import BookingSG, ConsentSG, MenuSG, MyBookingsSG
-from bot.dialogs.visits import centres, db, rules, service_html, services, user_id, visit_html
+from bot.dialogs.visits import (
+    centres,
+    db,
+    rules,
+    service_html,
+    services,
+    user_id,
+    visit_html,
+    when,
+)
 from bot.i18n import format_clock, format_weekday_date, gettext_, ngettext_, pick
 from bot.widgets import B, T, choices
-from core.bookings import book, bookable_days, day_times, parse_age
+from core.bookings import (
+    BookingInfo,
+    book,
+    bookable_days,
+    day_times,
+    get_my_booking,
+    move,
+    parse_age,
+)
 from core.centres import CountedIn, ServiceInfo
 from core.errors import BookingRefused, NotFound
 from core.waiting_list import join
 
-CENTRE, SERVICE, DAY, TIME, CHILDREN, AGES, KEY, BOOKED, FULL, LINE = (
+CENTRE, SERVICE, DAY, TIME, CHILDREN, AGES, KEY, BOOKED, FULL, LINE, MOVING = (
     "centre", "service", "day", "time", "children", "ages", "key", "booked", "full", "line",
+    "moving",
 )  # fmt: skip
 MOST_CHILDREN_SHOWN = 6  # buttons on the "how many children" screen
 # What this dialog says for codes other screens word otherwise.
@@ -76,11 +95,13 @@ async def _to_summary(manager: DialogManager) -> None:
 
 
 async def on_booking_start(start_data: Data, manager: DialogManager) -> None:
-    """Opened at a service's calendar (see `start_at_calendar`): the centre and service are
-    what the first screens would have chosen."""
+    """Opened at a service's calendar (see `start_at_calendar` and `start_moving`): the centre
+    and service are what the first screens would have chosen; when moving, which booking."""
     if isinstance(start_data, dict) and CENTRE in start_data:
         manager.dialog_data[CENTRE] = start_data[CENTRE]
         manager.dialog_data[SERVICE] = start_data[SERVICE]
+        if MOVING in start_data:
+            manager.dialog_data[MOVING] = start_data[MOVING]
 
 
 async def start_at_calendar(manager: DialogManager, centre_code: str, service_code: str) -> None:
@@ -92,6 +113,19 @@ async def start_at_calendar(manager: DialogManager, centre_code: str, service_co
         data={CENTRE: centre_code, SERVICE: service_code},
         show_mode=ShowMode.SEND,
     )
+
+
+async def start_moving(manager: DialogManager, booking: BookingInfo) -> None:
+    """The calendar of a booked visit's service, to choose its new day and time; the dialog
+    ends (back to where it was opened) with {"moved": reference} once it is moved."""
+    await manager.start(
+        BookingSG.day,
+        data={CENTRE: booking.centre_code, SERVICE: booking.service_code, MOVING: booking.id},
+    )
+
+
+def _moving(manager: DialogManager) -> bool:
+    return MOVING in manager.dialog_data
 
 
 # --- centres and services --------------------------------------------------------------------
@@ -165,6 +199,7 @@ async def day_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str,
     )
     return {
         **_service_texts(service),
+        "moving": _moving(dialog_manager),
         "days": {d.day.isoformat(): d.state.value for d in days},
         "first": days[0].day.isoformat(),
         "last": days[-1].day.isoformat(),
@@ -173,7 +208,8 @@ async def day_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str,
 
 async def on_day(_event: Any, _widget: Any, manager: DialogManager, day: date) -> None:
     """A day pressed on the calendar: core says whether it can be booked (a stale calendar
-    may offer a day that has passed or closed since)."""
+    may offer a day that has passed or closed since). A full day leads to its times all the
+    same, where a parent booking can join a time's waiting list; a visit cannot move there."""
     clear_problem(manager)
     times = await day_times(
         db(manager),
@@ -182,10 +218,13 @@ async def on_day(_event: Any, _widget: Any, manager: DialogManager, day: date) -
         day=day,
         rules=rules(manager),
     )
-    if not any(t.places_left for t in times):
+    full = not any(t.places_left for t in times)
+    if full and _moving(manager):
         set_problem(manager, "day_full")
         return
     manager.dialog_data[DAY] = day.isoformat()
+    if full:
+        set_problem(manager, "day_full_wait")
     await manager.switch_to(BookingSG.time)
 
 
@@ -245,6 +284,13 @@ async def on_time(
     chosen = next((t for t in times if _time_id(t.starts_at, manager) == item), None)
     if chosen is None:
         set_problem(manager, "not_a_slot")
+        return
+    if _moving(manager):
+        if not chosen.places_left:
+            set_problem(manager, "move_full")
+            return
+        manager.dialog_data[TIME] = chosen.starts_at.astimezone(UTC).isoformat()
+        await manager.switch_to(BookingSG.move_summary)
         return
     # A full time leads to the same questions, and the summary offers its waiting list.
     manager.dialog_data[FULL] = not chosen.places_left
@@ -329,21 +375,25 @@ async def on_back_from_summary(_event: Any, _widget: Any, manager: DialogManager
 # --- summary and confirmation ----------------------------------------------------------------
 
 
+def _chosen_when(manager: DialogManager, service: ServiceInfo) -> str:
+    """The day and time chosen on these screens: «ср, 24 февраля, 12:00–12:30»."""
+    zone = rules(manager).zone
+    starts_at = _starts_at(manager)
+    start, end = format_clock(starts_at, zone), format_clock(starts_at + service.length, zone)
+    return f"{format_weekday_date(_day(manager))}, {start}–{end}"
+
+
 async def summary_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     data = dialog_manager.dialog_data
     service = await _service(dialog_manager)
     centre = (await centres(dialog_manager))[data[CENTRE]]
-    zone = rules(dialog_manager).zone
-    starts_at = _starts_at(dialog_manager)
-    ends_at = starts_at + service.length
-    day = format_weekday_date(_day(dialog_manager))
     return {
         **_service_texts(service),
         "visit_html": visit_html(
             centre=pick(centre.name),
             address=pick(centre.address),
             service=pick(service.name),
-            when=f"{day}, {format_clock(starts_at, zone)}–{format_clock(ends_at, zone)}",
+            when=_chosen_when(dialog_manager, service),
         ),
         "children": data[CHILDREN],
         "has_children": bool(data[CHILDREN]),
@@ -412,6 +462,38 @@ async def on_main_menu(_callback: CallbackQuery, _widget: Any, manager: DialogMa
     await manager.done()
 
 
+# --- moving a booked visit ------------------------------------------------------------------
+
+
+async def move_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    booking = await get_my_booking(
+        db(dialog_manager),
+        user_id=user_id(dialog_manager),
+        booking_id=dialog_manager.dialog_data[MOVING],
+    )
+    service = await _service(dialog_manager)
+    return {
+        "reference": booking.reference,
+        "service": pick(service.name),
+        "old": when(booking, dialog_manager),
+        "new": _chosen_when(dialog_manager, service),
+    }
+
+
+async def on_move(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    # A refusal (the time filled meanwhile, another visit then) is explained over the times
+    # of the day, drawn afresh.
+    await manager.switch_to(BookingSG.time)
+    changed = await move(
+        db(manager),
+        user_id=user_id(manager),
+        booking_id=manager.dialog_data[MOVING],
+        starts_at=_starts_at(manager),
+        rules=rules(manager),
+    )
+    await manager.done({"moved": changed.booking.reference})
+
+
 # --- screens ---------------------------------------------------------------------------------
 
 BACK = B("⬅️ Back")
@@ -458,7 +540,8 @@ def booking_dialog() -> Dialog:
             *SERVICE_HEADER,
             T("\n📅 Choose a day.\n✖ — closed, 🔴 — no places left."),
             BookingCalendar(id="calendar", on_click=on_day),
-            SwitchTo(BACK, id="to_services", state=BookingSG.services),
+            SwitchTo(BACK, id="to_services", state=BookingSG.services, when=~F["moving"]),
+            Cancel(BACK, id="back_to_visit", when="moving"),
             state=BookingSG.day,
             getter=day_getter,
         ),
@@ -538,6 +621,18 @@ def booking_dialog() -> Dialog:
             Button(B("🏠 Main menu"), id="waiting_main_menu", on_click=on_main_menu),
             state=BookingSG.waiting,
             getter=waiting_getter,
+        ),
+        Window(
+            ProblemText(),
+            # Translators: the question before a booked visit moves to the time just chosen.
+            T("🔁 Move visit <b>{reference}</b>?\n🩺 {service}\nWas: {old}\nNow: <b>{new}</b>"),
+            # Translators: button: yes, move the booked visit to the new time.
+            Button(B("✅ Yes, move it"), id="move", on_click=on_move),
+            SwitchTo(BACK, id="back_move", state=BookingSG.time),
+            # Translators: button: leave the booked visit at its time.
+            Cancel(B("Keep the old time"), id="keep_time"),
+            state=BookingSG.move_summary,
+            getter=move_getter,
         ),
         on_process_result=on_consent,
         on_start=on_booking_start,

@@ -1,5 +1,5 @@
-"""My bookings: the parent's visits to come (each can be opened and cancelled, after a question)
-and the past ones with whether they came.
+"""My bookings: the parent's visits to come (each can be opened, moved to another time through
+the booking screens, or cancelled after a question) and the past ones with whether they came.
 
 Button data can be forged, so a booking id from a button goes through core, which checks that
 the booking is the parent's (and logs a refusal) before anything is shown or cancelled.
@@ -11,10 +11,11 @@ from typing import Any
 
 from aiogram import F
 from aiogram.types import CallbackQuery
-from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog import Data, Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
+from bot.dialogs.booking import start_moving
 from bot.dialogs.problems import ProblemText, clear_problem, explain_problems, set_problem
 from bot.dialogs.states import MyBookingsSG
 from bot.dialogs.visits import db, names_of, rules, user_id, visit_html, when
@@ -26,7 +27,7 @@ from core.clock import utcnow
 from koldo import labels
 
 PAST_SHOWN = 10
-BOOKING_ID = "booking_id"
+BOOKING_ID, MOVED = "booking_id", "moved"
 # Another family's booking and one that does not exist read the same: nothing to learn.
 OWN_CODES = {"not_yours": "booking_not_yours", "booking": "booking_not_yours"}
 
@@ -78,7 +79,9 @@ async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
     )
     names = await names_of(dialog_manager, [booking.centre_code])
     service = names.service(booking.centre_code, booking.service_code)
+    changeable = booking.status == BookingStatus.BOOKED and booking.starts_at > utcnow()
     return {
+        "moved": dialog_manager.dialog_data.pop(MOVED, False),
         "reference": booking.reference,
         "service": service,
         "when": when(booking, dialog_manager),
@@ -91,8 +94,21 @@ async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
         "children": booking.children,
         "has_children": bool(booking.children),
         "ages": ", ".join(str(age) for age in booking.ages),
-        "can_cancel": booking.status == BookingStatus.BOOKED and booking.starts_at > utcnow(),
+        "can_change": changeable,
     }
+
+
+async def on_move(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    booking = await get_my_booking(
+        db(manager), user_id=user_id(manager), booking_id=manager.dialog_data[BOOKING_ID]
+    )
+    await start_moving(manager, booking)
+
+
+async def on_moved(_start_data: Data, result: Any, manager: DialogManager) -> None:
+    """Back from the booking screens: the visit's screen says whether it moved."""
+    if isinstance(result, dict) and MOVED in result:
+        manager.dialog_data[MOVED] = True
 
 
 async def on_cancel(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
@@ -129,14 +145,17 @@ def my_bookings_dialog() -> Dialog:
             ProblemText(),
             # Translators: the title of a booked visit's screen: its booking number.
             T("Visit <b>{reference}</b>"),
+            T("🔁 The visit is moved. We will remind you before it.", when="moved"),
             Format("{visit_html}"),
             T("👧 Children: {children} (age: {ages})", when="has_children"),
+            # Translators: button on a booked visit: choose another day or time for it.
+            Button(B("🔁 Move to another time"), id="move", on_click=on_move, when="can_change"),
             SwitchTo(
                 # Translators: button on a booked visit: cancel it (glossary: cancel).
                 B("✖️ Cancel the visit"),
                 id="cancel",
                 state=MyBookingsSG.cancel,
-                when="can_cancel",
+                when="can_change",
             ),
             SwitchTo(B("⬅️ Back"), id="to_list", state=MyBookingsSG.list),
             state=MyBookingsSG.details,
@@ -152,5 +171,6 @@ def my_bookings_dialog() -> Dialog:
             state=MyBookingsSG.cancel,
             getter=details_getter,
         ),
+        on_process_result=on_moved,
     )
     return explain_problems(dialog, OWN_CODES)

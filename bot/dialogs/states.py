@@ -57,6 +57,7 @@ class BookingSG(StatesGroup):
     summary = State()
     booked = State()
     waiting = State()  # in line for a full time
+    move_summary = State()  # a booked visit's new time, before it moves
 
 
 class MyBookingsSG(StatesGroup):
