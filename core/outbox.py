@@ -55,6 +55,8 @@ class Kind(StrEnum):
     URGENT_ALERT = "urgent_alert"  # announce an urgent request with the on-duty staff
     ESCALATION = "escalation"  # nobody has taken the request yet
     GROUP_ERASURE = "group_erasure"  # delete an erased request's topic and messages (reason)
+    # Booked visits a change of the reference data no longer allows (payload: overflows).
+    DATA_OVERFLOW = "data_overflow"
     # To a parent.
     STAFF_REPLY = "staff_reply"  # (payload: message_id)
     STATUS_NOTICE = "status_notice"  # (payload: status)
@@ -88,6 +90,7 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.URGENT_ALERT: KindSpec(Audience.STAFF_GROUP),
     Kind.ESCALATION: KindSpec(Audience.STAFF_GROUP),
     Kind.GROUP_ERASURE: KindSpec(Audience.STAFF_GROUP),
+    Kind.DATA_OVERFLOW: KindSpec(Audience.STAFF_GROUP),
     Kind.STAFF_REPLY: KindSpec(Audience.PERSON),
     Kind.STATUS_NOTICE: KindSpec(Audience.PERSON, quiet=True),
     Kind.SATISFACTION_QUESTION: KindSpec(Audience.PERSON, quiet=True),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import centres
+from core import centres, overflow_notice
 from core.bookings import Overflow, overflowing
 from core.centres import BookingRules
 from core.errors import InvalidInput
@@ -98,8 +98,8 @@ def load_reference_file(path: Path) -> dict[str, list[dict[str, Any]]]:
 class SeedReport:
     changed: dict[str, int]
     deactivated: dict[str, int]
-    # Upcoming bookings the new data no longer allows (a day closed, fewer places): kept, for
-    # staff to be told.
+    # Upcoming bookings the new data no longer allows (a day closed, fewer places): kept, and
+    # the staff group told (core.overflow_notice) when this load changed anything.
     overflows: list[Overflow] = field(default_factory=list)
 
 
@@ -115,6 +115,9 @@ async def seed(db: Database, path: Path, *, rules: BookingRules | None = None) -
                 REFERENCE_TABLES[table], rows
             )
     overflows = await overflowing(db, rules or BookingRules())
+    if any(changed.values()) or any(deactivated.values()):
+        # Told once, when the change that caused them is loaded (not at every reload).
+        await overflow_notice.tell_staff(db, overflows)
     return SeedReport(changed=changed, deactivated=deactivated, overflows=overflows)
 
 

@@ -22,10 +22,11 @@ from core.bookings import book
 from core.centres import BookingRules
 from core.clock import freeze
 from core.day_roster import CentreRoster, RosterLine
-from storage.models import AuditEntry, Booking
+from core.reference import seed
+from storage.models import AuditEntry, Booking, CentreClosure
 from tests.e2e import catalogs, onboard, rows, tr, trn
 from tests.emulator import BotApiEmulator, SimulatedPerson
-from tests.harness import RunningBot, bot_running
+from tests.harness import REFERENCE_FILE, RunningBot, bot_running
 from tests.test_staff_inbox import (
     ADMIN,
     STAFF_GROUP,
@@ -180,6 +181,43 @@ async def test_closing_a_day_tells_each_parent_in_their_language(staff_bot, emul
     free = trn("ky", "{time} · {places} place", "{time} · {places} places", 20, time="12:00",
                places=20)  # fmt: skip
     assert free in ky_parent.buttons()
+
+
+async def test_a_day_the_reference_file_closes_is_reported_and_closed_with_close(
+    staff_bot, emulator, tmp_path
+):
+    db = staff_bot.db
+    ru_parent, _ = await parent_books(emulator, db, RU_PARENT, "ru", at(24, 12), [7])
+    text = REFERENCE_FILE.read_text(encoding="utf-8") + (
+        '\n[[closures]]\ndate = 2027-02-24\ncentres = ["osh-bazaar"]\n'
+        'reason = { ru = "Санитарный день", ky = "Санитардык күн", en = "Cleaning day" }\n'
+    )
+    changed = tmp_path / "reference.toml"
+    changed.write_text(text, encoding="utf-8")
+    await seed(db, changed)
+
+    # Staff are told; the booking is kept and the family not told until staff decide.
+    await wait_for(emulator, STAFF_GROUP, lambda: len(group_replies(emulator)) == 1)
+    report = group_replies(emulator)[0].text
+    assert report.startswith("⚠️ Новые справочные данные больше не допускают некоторые записи.")
+    assert (
+        "• Дневной центр у Ошского базара · Горячий обед · ср, 24 февраля 12:00: "
+        "центр в этот день теперь закрыт — B-000001"
+    ) in report
+    [kept] = await rows(db, Booking)
+    assert kept.status == "booked"
+    assert not [t for t in ru_parent.texts() if "B-000001" in t]
+
+    admin = staff_member(emulator, ADMIN, "Нурлан")
+    await admin.send_command("/close", "osh-bazaar 2027-02-24 Ремонт")
+    await wait_for(emulator, STAFF_GROUP, lambda: len(group_replies(emulator)) == 2)
+    [cancelled] = await rows(db, Booking)
+    assert cancelled.status == "cancelled"
+    await wait_for(emulator, ru_parent.chat_id, lambda: "B-000001" in ru_parent.screen().text)
+    # The parent reads the file's reason; the day stays the file's to reopen.
+    assert tr("ru", "Reason: {reason}", reason="Санитарный день") in ru_parent.screen().text
+    [closure] = await rows(db, CentreClosure, CentreClosure.day == date(2027, 2, 24))
+    assert (closure.by_staff, closure.reason["en"]) == (False, "Cleaning day")
 
 
 @pytest.mark.parametrize(

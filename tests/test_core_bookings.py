@@ -468,9 +468,18 @@ async def test_a_change_of_the_data_keeps_bookings_and_reports_what_overflows(db
     # Fewer places now: nobody new gets in, though the bookings stay.
     with pytest.raises(BookingRefused, match="slot_full"):
         await book_meal(db, THIRD, ages=[6])
-    # Seeding the same file again changes nothing and still reports them.
+    # The staff group is told in one message, which names them by plain facts only.
+    [notice] = await rows(db, OutboxEntry, OutboxEntry.kind == "data_overflow")
+    assert notice.chat_id == 0 and notice.state == "pending"
+    assert [(o["service"], o["why"], o["references"]) for o in notice.payload["overflows"]] == [
+        (MEAL, "over_capacity", list(report.overflows[0].references)),
+        (LAWYER, "no_such_time", [lawyer.reference]),
+        (MEAL, "closure", [wednesday.reference]),
+    ]
+    # Seeding the same file again changes nothing, still reports them, and tells nobody again.
     again = await reference.seed(db, tmp_path / "reference.toml")
     assert sum(again.changed.values()) == 0 and again.overflows == report.overflows
+    assert len(await rows(db, OutboxEntry, OutboxEntry.kind == "data_overflow")) == 1
 
 
 def broken_reference(tmp_path: Path, old: str, new: str) -> Path:

@@ -39,7 +39,7 @@ from bot.outbox.fit import CAPTION_LIMIT, split_html, visible_length
 from bot.outbox.pacing import Pacer
 from bot.outbox.words import Words
 from bot.widgets import escape
-from core import day_roster, erasure, inbox_views, outbox, reminders
+from core import day_roster, erasure, inbox_views, outbox, overflow_notice, reminders
 from core.inbox_views import Addressee, Card
 from core.outbox import PROGRESS, Delivery, Kind
 from core.requests import Author, Status
@@ -458,6 +458,14 @@ class Deliverer:
                 self.db, card.id, chat_id=chat_id, thread_id=card.thread_id, card_id=posted[1]
             )
 
+    async def data_overflow(self, delivery: Delivery) -> Sent:
+        """Booked visits the reference data no longer allows: in the group, outside any
+        topic."""
+        chat_id = await self._group_id()
+        lines = await overflow_notice.overflow_lines(self.db, delivery.payload)
+        text = staff_texts.overflow_text(self.staff_words, lines)
+        return await self._send_all(delivery, chat_id, self._texts(chat_id, text, {}))
+
     # ------------------------------------------------------------------ a parent's chat
 
     async def _addressee(self, delivery: Delivery) -> tuple[Addressee, Words] | None:
@@ -547,6 +555,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.URGENT_ALERT: Deliverer.alert,
     Kind.ESCALATION: Deliverer.alert,
     Kind.GROUP_ERASURE: Deliverer.erase_in_group,
+    Kind.DATA_OVERFLOW: Deliverer.data_overflow,
     Kind.STAFF_REPLY: Deliverer.staff_reply,
     Kind.STATUS_NOTICE: Deliverer.status_notice,
     Kind.SATISFACTION_QUESTION: Deliverer.satisfaction_question,

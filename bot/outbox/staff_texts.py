@@ -12,6 +12,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.dialogs.language import LANGUAGE_NAMES
+from bot.i18n import format_clock, format_weekday_date
 from bot.outbox.fit import TEXT_LIMIT, split_html, visible_length
 from bot.outbox.words import Words
 from bot.widgets import Safe, escape
@@ -25,6 +26,7 @@ from core.forms import (
     pretty_phone,
 )
 from core.inbox_views import Card, ReplyMark
+from core.overflow_notice import OverflowLine
 from core.requests import OPEN_STATUSES, Satisfaction, Status
 from core.staff import Staff
 from koldo import labels
@@ -54,6 +56,15 @@ DELIVERY_PROBLEM = {
     "deactivated": N_("the parent's Telegram account is deleted"),
     "chat_not_found": N_("the parent's chat no longer exists"),
     "error": N_("Telegram refused the message"),
+}
+# Why booked visits no longer fit the reference data (core.centres.DayClosed and
+# core.bookings.Overbooked; the over-capacity line says its figures itself).
+OVERFLOW_WHY = {
+    "closure": N_("the centre is now closed that day"),
+    "day_off": N_("the centre no longer opens on that weekday"),
+    "not_running": N_("the service no longer runs that day"),
+    "service_withdrawn": N_("the service is no longer offered"),
+    "no_such_time": N_("the service no longer has this time"),
 }
 SATISFACTION = {
     # Translators: the parent's answer to "was the problem solved?", shown to staff.
@@ -377,3 +388,34 @@ def digest_messages(
 def erased_note(words: Words, reference: str, reason: str) -> str:
     """Where an erased request's topic was (see core.erasure.Reason)."""
     return words.say(ERASED_NOTE[reason], reference=reference)
+
+
+def overflow_text(words: Words, lines: list[OverflowLine]) -> str:
+    """The visits a change of the reference data no longer allows, one line per time (cut
+    into messages by the sender when long)."""
+    parts = [
+        words.say(
+            "⚠️ <b>The new reference data no longer allows some booked visits.</b> They are "
+            "kept and the families have not been told. To cancel a closed day's visits and "
+            "tell each family: /close centre date reason."
+        )
+    ]
+    for line in lines:
+        if line.why == "over_capacity":
+            why = words.say_n(
+                "{n} place booked, {places} in all now",
+                "{n} places booked, {places} in all now",
+                line.booked,
+                places=line.places,
+            )
+        else:
+            why = words.say(OVERFLOW_WHY[line.why])
+        when = (
+            f"{format_weekday_date(line.starts_at.astimezone(words.zone).date(), words.language)}"
+            f" {format_clock(line.starts_at, words.zone)}"
+        )
+        parts.append(
+            f"• {words.pick(line.centre_name)} · {words.pick(line.service_name)} · "
+            f"{escape(when)}: {why} — {escape(', '.join(line.references))}"
+        )
+    return "\n".join(parts)

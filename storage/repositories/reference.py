@@ -73,8 +73,9 @@ class ReferenceRepository:
         )
 
     async def close_day(self, centre_code: str, day: date, reason: dict[str, str]) -> None:
-        """A day closed by staff: a new closure, or one known (perhaps inactive) made active
-        with the new reason."""
+        """A day closed by staff: a new closure, or one known but inactive made active with
+        the new reason. A day the reference file closes already stays as the file has it
+        (its reason in every language, and the file's to reopen)."""
         closure = await self.session.get(CentreClosure, (centre_code, day))
         if closure is None:
             self.session.add(
@@ -87,7 +88,7 @@ class ReferenceRepository:
                     by_staff=True,
                 )
             )
-        else:
+        elif not closure.active:
             closure.reason, closure.confirmed, closure.active = reason, True, True
             closure.by_staff = True
 
