@@ -24,7 +24,7 @@ Localized = dict[str, str]
 
 _TRANSLATED = {
     "settlements": ("name",),
-    "day_centres": ("name", "address", "hours"),
+    "day_centres": ("name", "address", "landmark", "hours"),
     "urgent_contacts": ("label",),
     "programmes": ("name", "summary"),
     "services": ("name", "description"),
@@ -46,6 +46,7 @@ class DayCentreInfo:
     code: str
     name: Localized
     address: Localized
+    landmark: Localized
     hours: Localized
     phone: str
 
@@ -141,6 +142,7 @@ async def public_info(db: Database) -> PublicInfo:
                     code=row.code,
                     name=dict(row.name),
                     address=dict(row.address),
+                    landmark=dict(row.landmark),
                     hours=dict(row.hours),
                     phone=row.phone,
                 )

@@ -325,6 +325,8 @@ class DayCentre(Base):
     sort: Mapped[int] = mapped_column(Integer)
     name: Mapped[dict[str, str]] = mapped_column(JSON)
     address: Mapped[dict[str, str]] = mapped_column(JSON)
+    # What a parent new to the area looks for to find the door (a stop, a gate).
+    landmark: Mapped[dict[str, str]] = mapped_column(JSON, server_default=text("'{}'"))
     hours: Mapped[dict[str, str]] = mapped_column(JSON)
     phone: Mapped[str] = mapped_column(String(32), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)

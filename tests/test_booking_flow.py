@@ -86,6 +86,8 @@ async def test_book_see_it_in_my_bookings_and_cancel(koldo, emulator, language):
     assert tr(language, "Booking a visit in the bot is coming soon.") not in parent.screen().text
     assert CENTRE[language] in parent.buttons()
     await parent.press(CENTRE[language])
+    landmark = {"ru": "🧭 Остановка «Ошский базар»", "ky": "🧭 «Ош базары» аялдамасы"}[language]
+    assert landmark in parent.screen().text
     assert MEAL[language] in parent.buttons()
     await parent.press(MEAL[language])
 

@@ -26,10 +26,11 @@ def urgent_numbers_html(info: PublicInfo) -> Safe:
 
 
 def day_centre_html(centre: DayCentreInfo) -> Safe:
-    """A day centre's name, address, hours and phone, as every screen shows them."""
+    """A day centre's name, address, landmark, hours and phone, as every screen shows them."""
     lines = [
         f"🏠 <b>{escape(pick(centre.name))}</b>",
         f"📍 {escape(pick(centre.address))}",
+        f"🧭 {escape(pick(centre.landmark))}",
         f"🕘 {escape(pick(centre.hours))}",
     ]
     if centre.phone:

@@ -1,5 +1,5 @@
-"""closures made by staff: a day closed with /close is marked, so loading the reference file
-again does not reopen it
+"""closures made by staff (a day closed with /close is marked, so loading the reference file
+again does not reopen it) and each day centre's landmark
 
 Revision ID: 0009
 Revises: 0008
@@ -22,8 +22,14 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("by_staff", sa.Boolean(), server_default=sa.text("false"), nullable=False)
         )
+    with op.batch_alter_table("day_centres", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("landmark", sa.JSON(), server_default=sa.text("'{}'"), nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("day_centres", schema=None) as batch_op:
+        batch_op.drop_column("landmark")
     with op.batch_alter_table("centre_closures", schema=None) as batch_op:
         batch_op.drop_column("by_staff")
