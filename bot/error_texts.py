@@ -101,6 +101,12 @@ ERROR_TEXTS: dict[str, Said] = {
     "slot_full": Said(
         parents=N_("Sorry, this time has just been taken. Please choose another time.")
     ),
+    "too_few_places": Said(
+        parents=N_(
+            "Not enough places are left at this time for everyone in your booking "
+            "(free now: {left}). Please choose another time."
+        )
+    ),
     "day_full": Said(parents=N_("All times on this day are taken. Please choose another day.")),
     "day_full_wait": Said(
         parents=N_(

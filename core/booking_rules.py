@@ -286,10 +286,14 @@ async def take_places(
     places: int,
     rules: BookingRules,
 ) -> None:
-    """Take the places in the slot's counter, or refuse as slot_full naming the next time of
-    the day that still has them."""
-    if not await repos.bookings.take(slot_id, places, offering.service.places):
+    """Take the places in the slot's counter, or refuse naming the next time of the day that
+    still has them: slot_full when none are left, too_few_places (with how many) when some
+    are, but fewer than the family needs."""
+    capacity = offering.service.places
+    if not await repos.bookings.take(slot_id, places, capacity):
+        left = await repos.bookings.free(slot_id, capacity)
         raise BookingRefused(
-            "slot_full",
+            "too_few_places" if left else "slot_full",
+            left=left,
             next_free=await next_free_time(repos, offering, starts_at, places, rules),
         )

@@ -45,7 +45,8 @@ class InvalidTransition(CoreError):
 
 class BookingRefused(CoreError):
     """A booking, move or waiting-list step the rules do not allow; the code says which:
-    slot_full, day_closed, beyond_window, in_the_past, too_many_bookings, overlapping,
+    slot_full, too_few_places (some left, fewer than needed), day_closed, beyond_window,
+    in_the_past, too_many_bookings, overlapping,
     not_full (join the waiting list of a time that has places), offer_ended."""
 
     code = "booking_refused"

@@ -244,6 +244,20 @@ async def test_a_service_for_families_takes_one_place_whatever_the_children(db):
     assert refused.value.params["next_free"] == at(day(1), 14, 30)
 
 
+async def test_a_family_larger_than_the_places_left_is_told_how_many_are_left(db):
+    families = (OTHER, THIRD, THIRD + 1)
+    await consenting(db, PARENT, *families)
+    for family in families:  # 18 of the meal's 20 places
+        await book_meal(db, family, ages=[7] * 6)
+    with pytest.raises(BookingRefused) as refused:
+        await book_meal(db, PARENT, ages=[6, 7, 8])
+    assert refused.value.code == "too_few_places"
+    assert (refused.value.params["left"], refused.value.params["next_free"]) == (
+        2, at(day(1), 12, 30),
+    )  # fmt: skip
+    assert (await book_meal(db, PARENT, ages=[6, 7])).children == 2  # exactly what is left
+
+
 async def test_at_most_the_configured_number_of_upcoming_bookings(db):
     await consenting(db, PARENT)
     for offset in (1, 2, 4):

@@ -87,6 +87,11 @@ class BookingRepository:
     async def release_held(self, slot_id: int, places: int) -> None:
         await self._count(slot_id, BookingSlot.held >= places, held=BookingSlot.held - places)
 
+    async def free(self, slot_id: int, capacity: int) -> int:
+        """Places neither taken nor held in the slot, as committed now."""
+        slot = await self.session.get(BookingSlot, slot_id, populate_existing=True)
+        return max(0, capacity - slot.taken - slot.held) if slot else capacity
+
     async def _count(self, slot_id: int, condition: object, **values: object) -> bool:
         result = await self.session.execute(
             update(BookingSlot)
