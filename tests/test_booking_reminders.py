@@ -41,6 +41,7 @@ from tests.test_staff_inbox import outbox_reaches, wait_for
 EVENING_BEFORE = datetime(2027, 2, 23, 18, 0, tzinfo=BISHKEK)
 SENDER_LOOKS = 1.0  # the sender looks every 0.2 s here
 EVENING_TITLE = "⏰ <b>Tomorrow you have a visit to the day centre</b> ({reference})."
+SOON_TITLE = "⏰ <b>Your visit to the day centre is in two hours</b> ({reference})."
 COMING = "✅ I'm coming"
 CANCEL = "✖️ Cancel the visit"
 
@@ -112,6 +113,19 @@ async def test_the_evening_reminder_arrives_once_and_i_am_coming_is_recorded(
         assert parent.buttons() == []
         actions = [e.action for e in await rows(running.db, AuditEntry)]
         assert "booking.coming" in actions
+
+        # Two hours before, the second reminder, once.
+        soon_title = visible(tr(language, SOON_TITLE, reference="B-000001"))
+        clock.freeze(at(24, 10))
+        await wait_for(
+            emulator, parent.chat_id, lambda: parent.screen().text.startswith(soon_title)
+        )
+        assert "12:00" in parent.screen().text
+        assert parent.buttons() == [tr(language, COMING), tr(language, CANCEL)]
+        await asyncio.sleep(SENDER_LOOKS)
+        assert len([t for t in parent.texts() if t.startswith(soon_title)]) == 1
+        entries = reminder_rows(await rows(running.db, OutboxEntry))
+        assert [e.state for e in entries] == ["sent", "sent"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
