@@ -11,7 +11,8 @@ from storage.database import Database
 from storage.models import Consent
 from storage.repositories import Repositories
 
-NOTICE_VERSION = 1
+# 2: the notice names the children's ages for day-centre visits, trainings and peer trainers.
+NOTICE_VERSION = 2
 
 
 async def has_current_consent(repos: Repositories, user_id: int) -> bool:

@@ -42,8 +42,10 @@ def consent_dialog() -> Dialog:
         Window(
             T("🔒 <b>Your data and your privacy</b>"),
             T(
-                "\nTo help you, we ask for: your phone number, your settlement, "
-                "the child's age and grade, and what happened (text, photos, voice)."
+                "\nWe ask only for what each service needs: your phone number and settlement, "
+                "your children's ages (and school grade), what happened (text, photos, voice), "
+                "and the visits and trainings you book. A peer trainer also gives their name "
+                "and programmes."
             ),
             T(
                 "\n👀 Only staff of the Center for the Protection of Children (CPC) see this "
