@@ -114,18 +114,14 @@ class TakeOffer(CallbackData, prefix="wlo"):
     entry_id: int
 
 
-def _named(names: dict[str, str], language: str) -> str:
-    return names.get(language) or names.get("ru") or next(iter(names.values()), "")
-
-
 def _visit_lines(
     words: Words, centre: dict[str, str], service: dict[str, str], at: datetime
 ) -> str:
     return "\n".join(
         (
-            f"🏠 {escape(_named(centre, words.language))}",
-            f"🩺 {escape(_named(service, words.language))}",
-            f"📅 {escape(words.moment(at))}",
+            f"🏠 {words.pick(centre)}",
+            f"🩺 {words.pick(service)}",
+            f"📅 {escape(words.visit_time(at))}",
         )
     )
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.i18n import PoI18n, current_i18n, format_moment
+from bot.i18n import PoI18n, current_i18n, format_clock, format_moment, format_weekday_date
 from bot.widgets import escape
 from koldo.settings import Settings
 
@@ -38,6 +38,13 @@ class Words:
 
     def moment(self, moment: datetime) -> str:
         return format_moment(moment, self.zone, self.language)
+
+    def visit_time(self, moment: datetime) -> str:
+        """When a visit is, with its weekday (a parent plans by the day of the week):
+        «ср, 24 февраля, 12:00»."""
+        local = moment.astimezone(self.zone)
+        day = format_weekday_date(local.date(), self.language)
+        return f"{day}, {format_clock(local, self.zone)}"
 
 
 def staff_words(settings: Settings) -> Words:
