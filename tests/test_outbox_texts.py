@@ -4,6 +4,7 @@ at once, in every language, measured and parsed like Telegram does."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from bot.outbox.delivery import DIGEST_LIMIT, DIGEST_SIZE
 from bot.outbox.fit import TEXT_LIMIT, visible_length
 from bot.outbox.staff_texts import (
     STORY_ON_CARD,
+    card_keyboard,
     card_text,
     digest_messages,
     story_follows,
@@ -104,3 +106,22 @@ def test_a_digest_of_all_it_lists_at_once_fits(language: str) -> None:
     for text, count in messages:
         _fits(text)
         assert count <= DIGEST_SIZE
+
+
+@pytest.mark.parametrize(
+    ("status", "buttons"),
+    [
+        (Status.NEW, ["🙋 Take", "✅ Resolve", "⏳ Waiting for parent", "👥 Reassign"]),
+        (Status.IN_PROGRESS, ["🙋 Take", "✅ Resolve", "⏳ Waiting for parent", "👥 Reassign"]),
+        # Already waiting: no button that would only be refused.
+        (Status.WAITING_PARENT, ["🙋 Take", "✅ Resolve", "👥 Reassign"]),
+        (Status.RESOLVED, []),
+        (Status.WITHDRAWN, []),
+    ],
+)
+def test_a_card_offers_the_steps_its_status_allows(status: Status, buttons: list[str]) -> None:
+    card = replace(_longest_card("story"), status=status)
+    keyboard = card_keyboard(_words("en"), card)
+    shown = [b.text for row in keyboard.inline_keyboard for b in row] if keyboard else []
+    assert shown == buttons
+    assert all(len(row) <= 2 for row in (keyboard.inline_keyboard if keyboard else []))

@@ -27,7 +27,7 @@ from core.forms import (
 )
 from core.inbox_views import Card, ReplyMark
 from core.overflow_notice import OverflowLine
-from core.requests import OPEN_STATUSES, Satisfaction, Status
+from core.requests import REQUEST_STATUSES, Satisfaction, Status, Step
 from core.staff import Staff
 from koldo import labels
 from koldo.i18n import N_
@@ -265,31 +265,35 @@ def _reply_line(words: Words, reply: ReplyMark) -> str:
     return words.say("⏳ {moment} being sent", moment=moment)
 
 
+# The card's buttons, in this order, two to a row; each shown only where the request's
+# status allows its step (core.requests.REQUEST_STATUSES), so a card offers no button that
+# would only be refused.
+CARD_BUTTONS = (
+    # Translators: staff card button: "I take this request on" (it becomes mine).
+    (Step.TAKE, N_("🙋 Take")),
+    # Translators: staff card button: mark the request resolved.
+    (Step.RESOLVE, N_("✅ Resolve")),
+    # Translators: staff card button: mark the request as waiting for the parent.
+    (Step.WAIT, N_("⏳ Waiting for parent")),
+    # Translators: staff card button: give the request to another staff member.
+    (Step.REASSIGN, N_("👥 Reassign")),
+)
+
+
 def card_keyboard(words: Words, card: Card) -> InlineKeyboardMarkup | None:
-    if card.status not in OPEN_STATUSES:
-        return None
-
-    def button(label: str, action: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
+    status = Status(card.status)
+    buttons = [
+        InlineKeyboardButton(
             text=words.i18n.gettext(label, locale=words.language),
-            callback_data=CardAction(action=action, request_id=card.id).pack(),
+            callback_data=CardAction(action=step.value, request_id=card.id).pack(),
         )
-
+        for step, label in CARD_BUTTONS
+        if REQUEST_STATUSES.allows(status, step)
+    ]
+    if not buttons:
+        return None
     return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                # Translators: staff card button: "I take this request on" (it becomes mine).
-                button(N_("🙋 Take"), "take"),
-                # Translators: staff card button: mark the request resolved.
-                button(N_("✅ Resolve"), "resolve"),
-            ],
-            [
-                # Translators: staff card button: mark the request as waiting for the parent.
-                button(N_("⏳ Waiting for parent"), "wait"),
-                # Translators: staff card button: give the request to another staff member.
-                button(N_("👥 Reassign"), "reassign"),
-            ],
-        ]
+        inline_keyboard=[buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     )
 
 
