@@ -183,6 +183,18 @@ class BookingRepository:
             )
         )
 
+    async def starting_between(self, start: datetime, end: datetime) -> list[Booking]:
+        """Every booking, whatever its status, whose visit starts in [start, end), by time,
+        centre and reference (an export)."""
+        return list(
+            await self.session.scalars(
+                select(Booking)
+                .where(Booking.starts_at >= start)
+                .where(Booking.starts_at < end)
+                .order_by(Booking.starts_at, Booking.centre_code, Booking.id)
+            )
+        )
+
     async def drop_unsent_messages(self, booking_id: int, *, dropped: str, why: str) -> None:
         """The booking's messages still waiting in the outbox (its reminders) are dropped."""
         await self.session.execute(
