@@ -280,6 +280,22 @@ class BookingRepository:
             )
         )
 
+    async def waiting_at_centre(
+        self, centre_code: str, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """How many wait (or hold an offer) for a centre's slots starting in [start, end), per
+        service."""
+        rows = await self.session.execute(
+            select(BookingSlot.service_code, func.count(WaitingEntry.id))
+            .join(WaitingEntry, WaitingEntry.slot_id == BookingSlot.id)
+            .where(BookingSlot.centre_code == centre_code)
+            .where(BookingSlot.starts_at >= start)
+            .where(BookingSlot.starts_at < end)
+            .where(WaitingEntry.state.in_((WAITING, OFFERED)))
+            .group_by(BookingSlot.service_code)
+        )
+        return {service: count for service, count in rows}
+
     async def offers_ended_by(self, moment: datetime) -> list[WaitingEntry]:
         return list(
             await self.session.scalars(
