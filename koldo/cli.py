@@ -8,6 +8,7 @@ import logging
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from koldo import patches
 from koldo.settings import Settings, SettingsError, load_settings
@@ -16,6 +17,14 @@ DESCRIPTION = """Koldo: the Telegram bot of the Center for the Protection of Chi
 
 Settings come from KOLDO_* environment variables or a .env file in the working directory
 (see README.md)."""
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """A missing or unknown argument of `koldo export` said in one line, as the command's own
+    checks say theirs (a script running exports reads one line)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"koldo: {message} (see: {self.prog} --help).\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,15 +90,21 @@ def _parser() -> argparse.ArgumentParser:
         "koldo export bookings --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|xlsx] "
         "[--output FILE]",
     )
-    export_commands = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    export_commands = export.add_subparsers(
+        dest="export_command", required=True, metavar="WHAT", parser_class=_OneLineErrors
+    )
     bookings = export_commands.add_parser(
         "bookings",
         help="one row per day-centre booking whose visit falls on the days given (both\n"
         "included, in the centres' time zone), cancelled ones too, with attendance",
     )
     # Checked in _export_bookings, which says what is wrong in one line and writes nothing.
-    bookings.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD")
-    bookings.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
+    bookings.add_argument(
+        "--from", dest="first", required=True, metavar="YYYY-MM-DD", help="the first day"
+    )
+    bookings.add_argument(
+        "--to", dest="last", required=True, metavar="YYYY-MM-DD", help="the last day (included)"
+    )
     bookings.add_argument("--format", default="csv", metavar="csv|xlsx", help="default: csv")
     bookings.add_argument(
         "--output",
