@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         help="one row per day-centre booking whose visit falls on the days given (both\n"
         "included, in the centres' time zone), cancelled ones too, with attendance",
     )
-    # Checked in _export_bookings, which says what is wrong in one line and writes nothing.
+    # Checked in _export_request, which says what is wrong in one line and writes nothing.
     bookings.add_argument(
         "--from", dest="first", required=True, metavar="YYYY-MM-DD", help="the first day"
     )

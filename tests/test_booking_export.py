@@ -194,6 +194,7 @@ def test_the_command_writes_csv_by_default_named_after_the_span(exported_databas
     came = {(r[9], r[8]) for r in body if r[8] in ("came", "did not come")}
     assert came == {(str(RU_PARENT), "came"), (str(KY_PARENT), "did not come")}
     assert list(Path().iterdir()) == [path]  # nothing else left behind
+    assert path.stat().st_mode & 0o777 == 0o600  # children's ages: for its owner only
 
 
 def test_the_command_writes_xlsx_with_dates_and_numbers_as_such(exported_database):
