@@ -64,6 +64,8 @@ class Kind(StrEnum):
     DAY_CLOSED = "day_closed"  # a visit cancelled as its day closed (booking_id)
     BOOKING_REMINDER = "booking_reminder"  # a visit is coming (booking_id; payload: which)
     WAITING_OFFER = "waiting_offer"  # a freed place held for the parent (payload: entry_id)
+    # Into the staff group again: a centre's day at its opening (payload: centre, day, until).
+    MORNING_SUMMARY = "morning_summary"
 
 
 class Audience(StrEnum):
@@ -98,6 +100,7 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.BOOKING_REMINDER: KindSpec(Audience.PERSON, quiet=True),
     # An offer lasts half an hour: held back until morning it would only arrive expired.
     Kind.WAITING_OFFER: KindSpec(Audience.PERSON),
+    Kind.MORNING_SUMMARY: KindSpec(Audience.STAFF_GROUP),
 }
 
 
@@ -107,6 +110,7 @@ class Wanted(StrEnum):
     REQUEST_RESOLVED = "request_resolved"  # e.g. "was it solved?" after a reopened request
     BOOKING_UPCOMING = "booking_upcoming"  # the booking is still booked and still ahead
     OFFER_OPEN = "offer_open"  # the waiting-list offer is still open
+    BEFORE_CLOSING = "before_closing"  # the centre has not closed yet (payload: until)
 
 
 class Failure(StrEnum):
@@ -179,10 +183,16 @@ async def _offer_open(repos: Repositories, entry: OutboxEntry) -> bool:
     )
 
 
+async def _before_closing(_repos: Repositories, entry: OutboxEntry) -> bool:
+    """A morning summary that could not go out before the centre closed says nothing useful."""
+    return utcnow() < datetime.fromisoformat(str(entry.payload["until"]))
+
+
 WANTED_CHECKS: dict[Wanted, Callable[[Repositories, OutboxEntry], Awaitable[bool]]] = {
     Wanted.REQUEST_RESOLVED: _request_resolved,
     Wanted.BOOKING_UPCOMING: _booking_upcoming,
     Wanted.OFFER_OPEN: _offer_open,
+    Wanted.BEFORE_CLOSING: _before_closing,
 }
 
 
@@ -202,24 +212,68 @@ def enqueue(
     """Owe `chat_id` a message of `kind`, due now or at `due`; sent only if, when it falls due,
     `wanted_while` still holds. An entry owned by a booking (`booking_id`) is dropped when the
     booking is cancelled or moved."""
+    repos.outbox.add(
+        OutboxEntry(
+            **_values(
+                chat_id=chat_id, kind=kind, now=now, request_id=request_id,
+                booking_id=booking_id, priority=priority, due=due, wanted_while=wanted_while,
+                payload=payload,
+            )
+        )
+    )  # fmt: skip
+
+
+async def enqueue_once(
+    repos: Repositories,
+    key: str,
+    *,
+    chat_id: int,
+    kind: Kind,
+    now: datetime,
+    wanted_while: Wanted | None = None,
+    **payload: Any,
+) -> bool:
+    """As `enqueue`, but at most one entry ever carries `key`: the database's unique key
+    decides, so a job run again after a restart, or by two workers at once, writes it once.
+    Returns whether this call wrote it."""
+    if await repos.outbox.has_key(key):
+        return False
+    values = _values(
+        chat_id=chat_id, kind=kind, now=now, request_id=None, booking_id=None,
+        priority=Priority.CONVERSATION, due=None, wanted_while=wanted_while, payload=payload,
+    )  # fmt: skip
+    return await repos.outbox.add_once({**values, "dedupe_key": key})
+
+
+def _values(
+    *,
+    chat_id: int,
+    kind: Kind,
+    now: datetime,
+    request_id: int | None,
+    booking_id: int | None,
+    priority: Priority,
+    due: datetime | None,
+    wanted_while: Wanted | None,
+    payload: dict[str, Any],
+) -> dict[str, Any]:
+    """An outbox row's columns, checked: a kind for the group goes to the group only."""
     to_group = KINDS[kind].audience == Audience.STAFF_GROUP
     if to_group != (chat_id == STAFF_CHAT):
         raise ValueError(f"{kind} is for the {KINDS[kind].audience}, not chat {chat_id}")
-    repos.outbox.add(
-        OutboxEntry(
-            chat_id=chat_id,
-            priority=int(priority),
-            request_id=request_id,
-            booking_id=booking_id,
-            kind=kind.value,
-            payload=payload,
-            state=PENDING,
-            attempts=0,
-            not_before=due or now,
-            wanted_while=wanted_while.value if wanted_while else None,
-            created_at=now,
-        )
-    )
+    return {
+        "chat_id": chat_id,
+        "priority": int(priority),
+        "request_id": request_id,
+        "booking_id": booking_id,
+        "kind": kind.value,
+        "payload": payload,
+        "state": PENDING,
+        "attempts": 0,
+        "not_before": due or now,
+        "wanted_while": wanted_while.value if wanted_while else None,
+        "created_at": now,
+    }
 
 
 def to_staff(

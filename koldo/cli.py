@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from koldo import patches
 from koldo.settings import Settings, SettingsError, load_settings
@@ -15,6 +17,14 @@ DESCRIPTION = """Koldo: the Telegram bot of the Center for the Protection of Chi
 
 Settings come from KOLDO_* environment variables or a .env file in the working directory
 (see README.md)."""
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """A missing or unknown argument of `koldo export` said in one line, as the command's own
+    checks say theirs (a script running exports reads one line)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"koldo: {message} (see: {self.prog} --help).\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,6 +84,34 @@ def _parser() -> argparse.ArgumentParser:
     remove = staff_commands.add_parser("remove", help="take a person off the staff list")
     remove.add_argument("user_id", type=int)
     staff_commands.add_parser("list", help="show the staff list")
+    export = commands.add_parser(
+        "export",
+        help="write data for CPC's reports to a file:\n"
+        "koldo export bookings --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|xlsx] "
+        "[--output FILE]",
+    )
+    export_commands = export.add_subparsers(
+        dest="export_command", required=True, metavar="WHAT", parser_class=_OneLineErrors
+    )
+    bookings = export_commands.add_parser(
+        "bookings",
+        help="one row per day-centre booking whose visit falls on the days given (both\n"
+        "included, in the centres' time zone), cancelled ones too, with attendance",
+    )
+    # Checked in _export_request, which says what is wrong in one line and writes nothing.
+    bookings.add_argument(
+        "--from", dest="first", required=True, metavar="YYYY-MM-DD", help="the first day"
+    )
+    bookings.add_argument(
+        "--to", dest="last", required=True, metavar="YYYY-MM-DD", help="the last day (included)"
+    )
+    bookings.add_argument("--format", default="csv", metavar="csv|xlsx", help="default: csv")
+    bookings.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="default: bookings-FROM-to-TO.csv (or .xlsx) in the working directory",
+    )
     return parser
 
 
@@ -169,6 +207,51 @@ async def _staff(settings: Settings, args: argparse.Namespace) -> None:
         await db.dispose()
 
 
+def _day(value: str, option: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as error:
+        raise SettingsError(f"{option} {value!r} is not a date like 2027-03-01.") from error
+
+
+def _export_request(args: argparse.Namespace) -> tuple[date, date, str, Path]:
+    """The export's arguments, checked before anything is read or written."""
+    from koldo.exports import FORMATS, default_name
+
+    first, last = _day(args.first, "--from"), _day(args.last, "--to")
+    if last < first:
+        raise SettingsError(f"--from {first} is after --to {last}.")
+    file_format = args.format.lower()
+    if file_format not in FORMATS:
+        raise SettingsError(f"--format {args.format!r} is not one of {', '.join(FORMATS)}.")
+    output = args.output or default_name(first, last, file_format)
+    if not output.parent.is_dir():
+        raise SettingsError(f"--output {output}: the folder {output.parent} does not exist.")
+    return first, last, file_format, output
+
+
+async def _export_bookings(
+    settings: Settings, first: date, last: date, file_format: str, output: Path
+) -> None:
+    from core.booking_export import bookings_between
+    from koldo.exports import write
+    from storage.database import Database
+
+    db = Database.from_url(settings.database.url)
+    try:
+        rows = await bookings_between(
+            db, first=first, last=last, zone=settings.locale.zone, actor="cli",
+            file_format=file_format,
+        )  # fmt: skip
+    finally:
+        await db.dispose()
+    try:
+        write(rows, output, file_format)
+    except OSError as error:
+        raise SettingsError(f"--output {output} could not be written: {error.strerror}.") from error
+    print(f"{len(rows)} bookings from {first} to {last} written to {output}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -199,6 +282,12 @@ def main(argv: list[str] | None = None) -> int:
 
             upgrade_sync(settings.database.url)
             asyncio.run(_staff(settings, args))
+        elif args.command == "export":
+            request = _export_request(args)
+            from storage.migrate import upgrade_sync
+
+            upgrade_sync(settings.database.url)
+            asyncio.run(_export_bookings(settings, *request))
     except SettingsError as error:
         print(f"koldo: {error}", file=sys.stderr)
         return 2

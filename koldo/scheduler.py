@@ -13,6 +13,7 @@ from core.centres import BookingRules
 from core.clock import utcnow
 from core.erasure import purge_expired
 from core.escalation import escalate_untaken
+from core.morning_summary import post_due_summaries
 from core.waiting_list import tend_waiting_lists
 from core.workhours import WorkingCalendar
 from koldo.settings import Settings
@@ -22,6 +23,7 @@ from storage.journal import prune_handled
 logger = logging.getLogger(__name__)
 ESCALATION_CHECK_MINUTES = 5
 WAITING_LIST_MINUTES = 1  # how late an offer nobody took may pass to the next in line
+SUMMARY_MINUTES = 1  # how late after a centre opens its morning summary may be written
 
 
 async def retention_job(db: Database, retention_days: int, key: bytes) -> None:
@@ -45,6 +47,13 @@ async def waiting_list_job(db: Database, rules: BookingRules) -> None:
     offers = await tend_waiting_lists(db, rules)
     if offers:
         logger.info("Waiting lists: %d freed places offered", len(offers))
+
+
+async def morning_summary_job(db: Database, rules: BookingRules) -> None:
+    """Each centre's day in the staff group once it opens (once a day: core keeps count)."""
+    centres = await post_due_summaries(db, rules)
+    if centres:
+        logger.info("Morning summaries written for %s", ", ".join(centres))
 
 
 def build_scheduler(settings: Settings, db: Database) -> AsyncIOScheduler:
@@ -76,11 +85,22 @@ def build_scheduler(settings: Settings, db: Database) -> AsyncIOScheduler:
         replace_existing=True,
     )
     zone = settings.locale.zone
+    rules = settings.booking.rules(zone, settings.outbox.quiet(zone))
     scheduler.add_job(
         waiting_list_job,
         IntervalTrigger(minutes=WAITING_LIST_MINUTES),
-        kwargs={"db": db, "rules": settings.booking.rules(zone, settings.outbox.quiet(zone))},
+        kwargs={"db": db, "rules": rules},
         id="waiting_lists",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        morning_summary_job,
+        # At the start of each minute, so a centre opening at 09:00 hears at 09:00.
+        CronTrigger(minute="*", timezone=zone),
+        kwargs={"db": db, "rules": rules},
+        id="morning_summaries",
         coalesce=True,
         max_instances=1,
         replace_existing=True,

@@ -286,6 +286,9 @@ class OutboxEntry(Base):
     # The booking this entry is about (a reminder): it moves with the booking and is dropped
     # with it.
     booking_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Set on an entry that must exist once whoever writes it (a centre's morning summary: a
+    # job run again after a restart, or by another worker, finds it there); unique.
+    dedupe_key: Mapped[str | None] = mapped_column(String(96), unique=True, index=True)
 
 
 class WorkerLease(Base):

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import date
 from functools import partial
 from itertools import groupby
 from operator import itemgetter
@@ -39,7 +40,15 @@ from bot.outbox.fit import CAPTION_LIMIT, split_html, visible_length
 from bot.outbox.pacing import Pacer
 from bot.outbox.words import Words
 from bot.widgets import escape
-from core import day_roster, erasure, inbox_views, outbox, overflow_notice, reminders
+from core import (
+    day_roster,
+    erasure,
+    inbox_views,
+    morning_summary,
+    outbox,
+    overflow_notice,
+    reminders,
+)
 from core.inbox_views import Addressee, Card
 from core.outbox import PROGRESS, Delivery, Kind
 from core.requests import Author, Status
@@ -414,6 +423,18 @@ class Deliverer:
         to = names.get(int(payload.get("to_id") or 0), "")
         return staff_texts.event_text(self.staff_words, event, name=actor, to=to)
 
+    async def morning_summary(self, delivery: Delivery) -> Sent:
+        """A centre's day, counted as it is when the summary goes out."""
+        chat_id = await self._group_id()
+        summary = await morning_summary.summary_of(
+            self.db, str(delivery.payload["centre"]), date.fromisoformat(delivery.payload["day"]),
+            self.zone,
+        )  # fmt: skip
+        if summary is None:
+            return []
+        text = staff_texts.morning_summary(self.staff_words, summary)
+        return await self._send_all(delivery, chat_id, self._texts(chat_id, text, {}))
+
     async def erase_in_group(self, delivery: Delivery) -> Sent:
         """An erased request leaves the group: its topic with everything in it, then the bot's
         other messages about it (without topics the card and all it passed on; alerts posted
@@ -562,6 +583,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.DAY_CLOSED: Deliverer.day_closed,
     Kind.BOOKING_REMINDER: Deliverer.booking_reminder,
     Kind.WAITING_OFFER: Deliverer.waiting_offer,
+    Kind.MORNING_SUMMARY: Deliverer.morning_summary,
 }
 
 

@@ -26,6 +26,7 @@ from core.forms import (
     pretty_phone,
 )
 from core.inbox_views import Card, ReplyMark
+from core.morning_summary import DaySummary, ServiceDay
 from core.overflow_notice import OverflowLine
 from core.requests import REQUEST_STATUSES, Satisfaction, Status, Step
 from core.staff import Staff
@@ -423,3 +424,52 @@ def overflow_text(words: Words, lines: list[OverflowLine]) -> str:
             f"{escape(when)}: {why} — {escape(', '.join(line.references))}"
         )
     return "\n".join(parts)
+
+
+def morning_summary(words: Words, summary: DaySummary) -> str:
+    """A centre's day at its opening: a line per service, or that nobody booked (so staff see
+    the bot is at work on a quiet day too)."""
+    # Translators: staff group, a day centre's morning summary, first line; {date} names the
+    # weekday and the day.
+    head = words.say(
+        "☀️ <b>{centre}</b> today, {date}:",
+        centre=Safe(words.pick(summary.centre_name)),
+        date=format_weekday_date(summary.day, words.language),
+    )
+    if not summary.services:
+        # Translators: staff group, morning summary of a day centre nobody booked.
+        return head + "\n" + words.say("No visits booked for today.")
+    return "\n".join([head, *(_service_day(words, service) for service in summary.services)])
+
+
+def _service_day(words: Words, service: ServiceDay) -> str:
+    # Translators: staff group, morning summary: how many bookings a service has today.
+    visits = Safe(words.say_n("{n} visit", "{n} visits", service.bookings))
+    children = Safe(words.say_n("{n} child", "{n} children", service.children))
+    name = Safe(words.pick(service.name))
+    if service.first is None or service.last is None:
+        # Translators: staff group, morning summary: a service with people waiting but no visits.
+        line = words.say("• {service}: no visits", service=name)
+    elif service.first == service.last:
+        # Translators: staff group, morning summary: a service whose visits are all at one time
+        # ({first}: 10:00).
+        line = words.say(
+            "• {service}: {visits}, {children}; at {first}",
+            service=name, visits=visits, children=children,
+            first=format_clock(service.first, words.zone),
+        )  # fmt: skip
+    else:
+        # Translators: staff group, morning summary: a service's visits today, the start of the
+        # first one and of the last one (10:00).
+        line = words.say(
+            "• {service}: {visits}, {children}; first at {first}, last at {last}",
+            service=name, visits=visits, children=children,
+            first=format_clock(service.first, words.zone),
+            last=format_clock(service.last, words.zone),
+        )  # fmt: skip
+    if service.waiting:
+        # Translators: staff group, morning summary: people waiting for a place at that service.
+        line += " · " + words.say_n(
+            "⏳ {n} on the waiting list", "⏳ {n} on the waiting list", service.waiting
+        )
+    return line

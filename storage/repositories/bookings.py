@@ -188,6 +188,18 @@ class BookingRepository:
             )
         )
 
+    async def starting_between(self, start: datetime, end: datetime) -> list[Booking]:
+        """Every booking, whatever its status, whose visit starts in [start, end), by time,
+        centre and reference (an export)."""
+        return list(
+            await self.session.scalars(
+                select(Booking)
+                .where(Booking.starts_at >= start)
+                .where(Booking.starts_at < end)
+                .order_by(Booking.starts_at, Booking.centre_code, Booking.id)
+            )
+        )
+
     async def drop_unsent_messages(self, booking_id: int, *, dropped: str, why: str) -> None:
         """The booking's messages still waiting in the outbox (its reminders) are dropped."""
         await self.session.execute(
@@ -272,6 +284,22 @@ class BookingRepository:
                 .order_by(BookingSlot.id)
             )
         )
+
+    async def waiting_at_centre(
+        self, centre_code: str, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """How many wait (or hold an offer) for a centre's slots starting in [start, end), per
+        service."""
+        rows = await self.session.execute(
+            select(BookingSlot.service_code, func.count(WaitingEntry.id))
+            .join(WaitingEntry, WaitingEntry.slot_id == BookingSlot.id)
+            .where(BookingSlot.centre_code == centre_code)
+            .where(BookingSlot.starts_at >= start)
+            .where(BookingSlot.starts_at < end)
+            .where(WaitingEntry.state.in_((WAITING, OFFERED)))
+            .group_by(BookingSlot.service_code)
+        )
+        return {service: count for service, count in rows}
 
     async def offers_ended_by(self, moment: datetime) -> list[WaitingEntry]:
         return list(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MessageLink, OutboxEntry
+from storage.upsert import insert_if_new
 
 PENDING = "pending"
 SENDING = "sending"
@@ -23,6 +25,23 @@ class OutboxRepository:
     def add(self, entry: OutboxEntry) -> None:
         self.session.add(entry)
         self.session.info[OUTBOX_WRITTEN] = True
+
+    async def add_once(self, values: dict[str, Any]) -> bool:
+        """Insert an entry unless one with the same `dedupe_key` is there (written meanwhile
+        by another transaction: then nothing happens, and no error rolls this one back).
+        Returns whether it was inserted."""
+        statement = insert_if_new(self.session.bind.dialect.name, OutboxEntry)
+        result = await self.session.execute(statement.returning(OutboxEntry.id), values)
+        inserted = result.scalar() is not None
+        if inserted:
+            self.session.info[OUTBOX_WRITTEN] = True
+        return inserted
+
+    async def has_key(self, dedupe_key: str) -> bool:
+        found = await self.session.scalar(
+            select(OutboxEntry.id).where(OutboxEntry.dedupe_key == dedupe_key)
+        )
+        return found is not None
 
     async def get(self, entry_id: int) -> OutboxEntry | None:
         return await self.session.get(OutboxEntry, entry_id)
