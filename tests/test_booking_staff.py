@@ -300,3 +300,20 @@ async def test_today_for_one_centre_or_its_usage(staff_bot, emulator):
         "Send /today, or /today and a centre's code.\nCentres: {centres}",
         centres="osh-bazaar, dordoi-bazaar",
     )
+
+
+def test_a_name_with_html_characters_is_escaped_once_in_the_roster():
+    words = Words(catalogs(), "ru", BISHKEK)
+    line = RosterLine(
+        booking=BookingInfo(
+            id=1, reference="B-000001", centre_code=OSH, service_code=MEAL,
+            starts_at=at(22, 12), ends_at=at(22, 12, 30), children=1, ages=(7,),
+            status=BookingStatus.BOOKED, created_at=at(22, 8), changed_at=at(22, 8),
+        ),
+        user_id=RU_PARENT, service_name={"ru": "Обед & чай <горячий>"},
+    )  # fmt: skip
+    [(text, _)] = roster_messages(
+        words, date(2027, 2, 22), [CentreRoster(OSH, {"ru": "Центр «А&Б»"}, [line])]
+    )
+    assert "Центр «А&amp;Б»" in text and "Обед &amp; чай &lt;горячий&gt;" in text
+    assert "&amp;amp;" not in text

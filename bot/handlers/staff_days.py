@@ -18,7 +18,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.error_texts import staff_problem_text
 from bot.i18n import format_clock, format_weekday_date
 from bot.outbox.words import Words, staff_words
-from bot.widgets import escape
 from core import day_roster
 from core.bookings import BookingStatus
 from core.clock import utcnow
@@ -46,10 +45,6 @@ class Attendance(CallbackData, prefix="att"):
     came: bool
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= NAME_LIMIT else text[: NAME_LIMIT - 1] + "…"
-
-
 def _line(words: Words, line: RosterLine) -> str:
     booking = line.booking
     children = words.say_n("{n} child", "{n} children", booking.children)
@@ -60,7 +55,7 @@ def _line(words: Words, line: RosterLine) -> str:
         [
             f"🕘 <b>{format_clock(booking.starts_at, words.zone)}</b>",
             f"<b>{booking.reference}</b>",
-            escape(_short(words.pick(line.service_name))),
+            words.pick(line.service_name, NAME_LIMIT),
             f"👧 {children}",
             f"👪 {family}",
         ]
@@ -99,7 +94,7 @@ def roster_messages(
     when = format_weekday_date(day, words.language)
     messages: list[tuple[str, InlineKeyboardMarkup | None]] = []
     for roster in rosters:
-        title = f"📋 <b>{escape(_short(words.pick(roster.name)))}</b> · {when}"
+        title = f"📋 <b>{words.pick(roster.name, NAME_LIMIT)}</b> · {when}"
         if not roster.lines:
             messages.append((title + "\n" + words.say("No visits booked."), None))
             continue

@@ -31,10 +31,14 @@ class Words:
         """A label from bot.dialogs.labels (already marked for the catalogs there)."""
         return escape(self.i18n.gettext(msgid, locale=self.language))
 
-    def pick(self, texts: dict[str, str]) -> str:
-        """Reference data (a centre's name...) in this language, Russian if it lacks one;
-        HTML-escaped."""
-        return escape(texts.get(self.language) or texts.get("ru") or next(iter(texts.values()), ""))
+    def pick(self, texts: dict[str, str], limit: int | None = None) -> str:
+        """Reference data (a centre's name...) in this language, Russian if it lacks one, cut
+        to `limit` characters with "…" where a line must stay short; HTML-escaped (after the
+        cut, so an entity is never cut in half)."""
+        text = texts.get(self.language) or texts.get("ru") or next(iter(texts.values()), "")
+        if limit is not None and len(text) > limit:
+            text = text[: limit - 1] + "…"
+        return escape(text)
 
     def moment(self, moment: datetime) -> str:
         return format_moment(moment, self.zone, self.language)
