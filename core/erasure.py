@@ -116,7 +116,27 @@ async def purge_expired(db: Database, *, retention_days: int, key: bytes) -> int
                 object_type="request",
                 details={"count": len(requests), "retention_days": retention_days},
             )
+        await _forget_old_ages(repos, now - timedelta(days=retention_days), now, retention_days)
     return len(requests)
+
+
+async def _forget_old_ages(
+    repos: Repositories, cutoff: datetime, now: datetime, retention_days: int
+) -> None:
+    """Children's ages go from day-centre visits older than the retention period, as personal
+    data goes from old requests; the visit itself (when, where, how many children, whether
+    they came) stays for CPC's counts."""
+    old = await repos.bookings.with_ages_before(cutoff)
+    for booking in old:
+        booking.ages = []
+    if old:
+        repos.audit.record(
+            at=now,
+            actor_id=None,
+            action="retention.booking_ages",
+            object_type="booking",
+            details={"count": len(old), "retention_days": retention_days},
+        )
 
 
 async def _erase(

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from core import reference
 from core.bookings import (
@@ -26,8 +27,9 @@ from core.bookings import (
     services_of,
 )
 from core.centres import CENTRE_ZONE, BookingRules, DayClosed
-from core.clock import as_utc, freeze
+from core.clock import as_utc, freeze, utcnow
 from core.consent import answer_notice
+from core.erasure import purge_expired
 from core.errors import AccessDenied, BookingRefused, ConsentRequired, InvalidInput, NotFound
 from core.users import choose_language
 from koldo.settings import DataSettings
@@ -437,6 +439,24 @@ async def test_my_bookings_upcoming_and_past(db):
     assert [b.id for b in mine.upcoming] == [second.id]
     assert [b.id for b in mine.past] == [first.id]
     assert (await my_bookings(db, OTHER)).upcoming == []
+
+
+async def test_retention_forgets_the_ages_of_old_visits_and_keeps_the_counts(db):
+    await consenting(db, PARENT, OTHER)
+    old = await book_meal(db, PARENT, ages=[7, 9])
+    recent = await book_meal(db, OTHER, at(day(2), 12), ages=[8])
+    freeze(at(day(1), 12) + timedelta(days=366))  # the first visit is over a year ago
+    async with db.transaction() as repos:  # the second, only 300 days ago
+        await repos.session.execute(
+            update(Booking).where(Booking.id == recent.id)
+            .values(starts_at=utcnow() - timedelta(days=300))
+        )  # fmt: skip
+    await purge_expired(db, retention_days=365, key=b"k" * 32)
+    await purge_expired(db, retention_days=365, key=b"k" * 32)  # nothing more the second time
+    kept = {b.id: (b.ages, b.children, b.places, b.status) for b in await rows(db, Booking)}
+    assert kept == {old.id: ([], 2, 2, "booked"), recent.id: ([8], 1, 1, "booked")}
+    [audit] = await rows(db, AuditEntry, AuditEntry.action == "retention.booking_ages")
+    assert audit.details == {"count": 1, "retention_days": 365}
 
 
 def changed_reference(tmp_path: Path) -> Path:

@@ -132,6 +132,12 @@ class BookingRepository:
             )
         )
 
+    async def with_ages_before(self, moment: datetime) -> list[Booking]:
+        """Bookings of visits that began before `moment` and still hold children's ages.
+        (Ages are JSON, which PostgreSQL cannot compare, so the empty ones are left out here.)"""
+        found = await self.session.scalars(select(Booking).where(Booking.starts_at < moment))
+        return [booking for booking in found if booking.ages]
+
     async def all_of_user(self, user_id: int) -> list[Booking]:
         return list(await self.session.scalars(select(Booking).where(Booking.user_id == user_id)))
 
