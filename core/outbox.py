@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
+from functools import partial
 from typing import Any
 from uuid import uuid4
 
@@ -62,6 +63,13 @@ class Kind(StrEnum):
     DAY_CLOSED = "day_closed"  # a visit cancelled as its day closed (booking_id)
     BOOKING_REMINDER = "booking_reminder"  # a visit is coming (booking_id; payload: which)
     WAITING_OFFER = "waiting_offer"  # a freed place held for the parent (payload: entry_id)
+    # Training sessions (training_session_id names the session).
+    TRAINING_NEW = "training_new"  # a new session for a subscriber
+    TRAINING_CHANGED = "training_changed"  # moved or cancelled (payload: change, was)
+    TRAINING_REMINDER = "training_reminder"  # a session is coming (payload: which, role)
+    TRAINING_REPORT_DUE = "training_report_due"  # a trainer has not reported attendance yet
+    # Into the staff group.
+    TRAINER_DROPPED = "trainer_dropped"  # a trainer can't lead a session (payload: user_id)
 
 
 class Audience(StrEnum):
@@ -95,6 +103,11 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.BOOKING_REMINDER: KindSpec(Audience.PERSON, quiet=True),
     # An offer lasts half an hour: held back until morning it would only arrive expired.
     Kind.WAITING_OFFER: KindSpec(Audience.PERSON),
+    Kind.TRAINING_NEW: KindSpec(Audience.PERSON, quiet=True),
+    Kind.TRAINING_CHANGED: KindSpec(Audience.PERSON, quiet=True),
+    Kind.TRAINING_REMINDER: KindSpec(Audience.PERSON, quiet=True),
+    Kind.TRAINING_REPORT_DUE: KindSpec(Audience.PERSON, quiet=True),
+    Kind.TRAINER_DROPPED: KindSpec(Audience.STAFF_GROUP),
 }
 
 
@@ -104,6 +117,10 @@ class Wanted(StrEnum):
     REQUEST_RESOLVED = "request_resolved"  # e.g. "was it solved?" after a reopened request
     BOOKING_UPCOMING = "booking_upcoming"  # the booking is still booked and still ahead
     OFFER_OPEN = "offer_open"  # the waiting-list offer is still open
+    SESSION_OPEN = "session_open"  # the training session is still on and still ahead
+    # ... and the addressee still leads it or is still signed up for it
+    SESSION_UPCOMING = "session_upcoming"
+    REPORT_MISSING = "report_missing"  # nobody has reported the session's attendance yet
 
 
 class Failure(StrEnum):
@@ -144,6 +161,7 @@ class Delivery:
     in_doubt: bool  # a sender took it before and stopped without finishing it
     claim: str = ""  # the holder's token: bookkeeping counts only under it
     booking_id: int | None = None  # the booking it is about (a reminder)
+    training_session_id: int | None = None  # the training session it is about
 
 
 async def _request_resolved(repos: Repositories, entry: OutboxEntry) -> bool:
@@ -176,10 +194,20 @@ async def _offer_open(repos: Repositories, entry: OutboxEntry) -> bool:
     )
 
 
+async def _training(repos: Repositories, entry: OutboxEntry, wanted: Wanted) -> bool:
+    from core.training_rules import still_wanted  # core.training_* write to the outbox
+
+    return await still_wanted(repos, entry.training_session_id, entry.chat_id, wanted.value)
+
+
 WANTED_CHECKS: dict[Wanted, Callable[[Repositories, OutboxEntry], Awaitable[bool]]] = {
     Wanted.REQUEST_RESOLVED: _request_resolved,
     Wanted.BOOKING_UPCOMING: _booking_upcoming,
     Wanted.OFFER_OPEN: _offer_open,
+    **{
+        wanted: partial(_training, wanted=wanted)
+        for wanted in (Wanted.SESSION_OPEN, Wanted.SESSION_UPCOMING, Wanted.REPORT_MISSING)
+    },
 }
 
 
@@ -191,14 +219,15 @@ def enqueue(
     now: datetime,
     request_id: int | None = None,
     booking_id: int | None = None,
+    training_session_id: int | None = None,
     priority: Priority = Priority.CONVERSATION,
     due: datetime | None = None,
     wanted_while: Wanted | None = None,
     **payload: Any,
 ) -> None:
     """Owe `chat_id` a message of `kind`, due now or at `due`; sent only if, when it falls due,
-    `wanted_while` still holds. An entry owned by a booking (`booking_id`) is dropped when the
-    booking is cancelled or moved."""
+    `wanted_while` still holds. An entry owned by a booking (`booking_id`) or a training
+    session (`training_session_id`) is dropped when it is cancelled or moved."""
     to_group = KINDS[kind].audience == Audience.STAFF_GROUP
     if to_group != (chat_id == STAFF_CHAT):
         raise ValueError(f"{kind} is for the {KINDS[kind].audience}, not chat {chat_id}")
@@ -208,6 +237,7 @@ def enqueue(
             priority=int(priority),
             request_id=request_id,
             booking_id=booking_id,
+            training_session_id=training_session_id,
             kind=kind.value,
             payload=payload,
             state=PENDING,
@@ -272,6 +302,7 @@ def _delivery(entry: OutboxEntry, *, in_doubt: bool = False) -> Delivery:
         not_before=as_utc(entry.not_before),
         in_doubt=in_doubt,
         booking_id=entry.booking_id,
+        training_session_id=entry.training_session_id,
     )
 
 

@@ -40,6 +40,11 @@ MAINTENANCE_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("KOLDO_REQUIRE_POSTGRES") == "1"
 # Tables that hold what tests create; emptied before each PostgreSQL test.
 STATE_TABLES = (
+    "attendance_reports",
+    "training_signups",
+    "session_trainers",
+    "training_subscriptions",
+    "training_sessions",
     "waiting_list",
     "bookings",
     "booking_slots",
