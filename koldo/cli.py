@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import date
 from pathlib import Path
 
 from koldo import patches
@@ -74,7 +75,41 @@ def _parser() -> argparse.ArgumentParser:
     remove = staff_commands.add_parser("remove", help="take a person off the staff list")
     remove.add_argument("user_id", type=int)
     staff_commands.add_parser("list", help="show the staff list")
+    sessions = commands.add_parser(
+        "sessions",
+        help="training sessions: koldo sessions import FILE.csv|FILE.xlsx (columns in README;\n"
+        "nothing is imported unless every line is good; importing again changes nothing)",
+    )
+    session_commands = sessions.add_subparsers(
+        dest="sessions_command", required=True, metavar="ACTION"
+    )
+    import_ = session_commands.add_parser("import", help="import sessions from a table")
+    import_.add_argument("file", type=Path, help="a .csv or .xlsx file with a header line")
+    report = commands.add_parser(
+        "report",
+        help="figures for CPC and its donors:\n"
+        "koldo report trainings --from 2027-01-01 --to 2027-03-31 [--format csv|xlsx]",
+    )
+    report_commands = report.add_subparsers(dest="report_command", required=True, metavar="WHAT")
+    trainings = report_commands.add_parser(
+        "trainings",
+        help="sessions held, who came by programme, settlement, gender and age band, and\n"
+        "trainers active, as a table here and, with --format or --output, in a file",
+    )
+    trainings.add_argument("--from", dest="first", type=_day, required=True, help="YYYY-MM-DD")
+    trainings.add_argument("--to", dest="last", type=_day, required=True, help="YYYY-MM-DD")
+    trainings.add_argument("--format", choices=["csv", "xlsx"], help="write a file too")
+    trainings.add_argument(
+        "--output", type=Path, help="the file (default: trainings-FROM-TO.FORMAT)"
+    )
     return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from error
 
 
 NOT_CURRENT = 3  # `koldo migrate --check`: the database is behind
@@ -199,6 +234,18 @@ def main(argv: list[str] | None = None) -> int:
 
             upgrade_sync(settings.database.url)
             asyncio.run(_staff(settings, args))
+        elif args.command == "sessions":
+            from koldo.trainings_cli import import_file
+            from storage.migrate import upgrade_sync
+
+            upgrade_sync(settings.database.url)
+            return asyncio.run(import_file(settings, args.file))
+        elif args.command == "report":
+            from koldo.trainings_cli import report_trainings
+            from storage.migrate import upgrade_sync
+
+            upgrade_sync(settings.database.url)
+            asyncio.run(report_trainings(settings, args.first, args.last, args.format, args.output))
     except SettingsError as error:
         print(f"koldo: {error}", file=sys.stderr)
         return 2
