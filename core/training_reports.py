@@ -10,9 +10,10 @@ and when on the report, and the numbers before it in the audit log.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from typing import TypeVar
 
 from core.audit import record_refusal
 from core.clock import as_utc, utcnow
@@ -31,6 +32,7 @@ from storage.models import AttendanceReport, TrainingSession
 from storage.repositories import Repositories
 
 MAX_NOTE = 1_000
+K = TypeVar("K")
 MAX_COUNT = 10_000  # people one session can have had
 
 
@@ -243,8 +245,8 @@ async def trainings_report(db: Database, *, start: datetime, end: datetime) -> T
         trainers = set().union(*(leaders[s.id] for s in chosen)) if chosen else set()
         return Figures(len(chosen), attendance, len(trainers))
 
-    def grouped(key) -> dict:
-        groups: dict = defaultdict(list)
+    def grouped(key: Callable[[TrainingSession], K]) -> dict[K, Figures]:
+        groups: dict[K, list[TrainingSession]] = defaultdict(list)
         for training in held:
             groups[key(training)].append(training)
         return {name: figures(group) for name, group in sorted(groups.items())}

@@ -189,10 +189,11 @@ async def upcoming_sessions(
 ) -> list[SessionInfo]:
     """What a parent may still sign up for in the next `UPCOMING_DAYS` days."""
     now = utcnow()
-    return await sessions_between(
-        db, start=now + timedelta(microseconds=1), end=now + timedelta(days=UPCOMING_DAYS),
+    found = await sessions_between(
+        db, start=now, end=now + timedelta(days=UPCOMING_DAYS),
         settlement_code=settlement_code, programme_code=programme_code, statuses=OPEN_STATUSES,
     )  # fmt: skip
+    return [session for session in found if session.starts_at > now]
 
 
 async def get_session(db: Database, session_id: int) -> SessionInfo:

@@ -132,23 +132,17 @@ async def my_trainings(db: Database, user_id: int) -> list[Signup]:
     """The person's sign-ups for sessions not yet begun and still on, soonest first."""
     now = utcnow()
     async with db.transaction() as repos:
-        signups = [
-            signup
+        signups = {
+            signup.session_id: signup
             for signup in await repos.trainings.signups_of(user_id)
             if signup.status == SignupStatus.SIGNED_UP
-        ]
-        sessions = {s.id: s for s in [await load(repos, x.session_id) for x in signups]}
-        listed = {
-            info.id: info
-            for info in await infos(repos, list(sessions.values()))
-            if is_open(sessions[info.id], now)
         }
-        found = [
-            Signup(listed[s.session_id], s.people, SignupStatus.SIGNED_UP)
-            for s in signups
-            if s.session_id in listed
+        sessions = await repos.trainings.with_ids(list(signups))
+        upcoming = [training for training in sessions if is_open(training, now)]
+        return [
+            Signup(info, signups[info.id].people, SignupStatus.SIGNED_UP)
+            for info in await infos(repos, upcoming)
         ]
-        return sorted(found, key=lambda signup: signup.session.starts_at)
 
 
 async def forget_person(repos: Repositories, user_id: int, now: datetime) -> None:

@@ -48,6 +48,18 @@ class TrainingRepository:
             statement = statement.with_for_update()
         return await self.session.scalar(statement.execution_options(populate_existing=True))
 
+    async def with_ids(self, session_ids: Sequence[int]) -> list[TrainingSession]:
+        """These sessions, soonest first."""
+        if not session_ids:
+            return []
+        return list(
+            await self.session.scalars(
+                select(TrainingSession)
+                .where(TrainingSession.id.in_(session_ids))
+                .order_by(TrainingSession.starts_at, TrainingSession.id)
+            )
+        )
+
     async def by_import_keys(self, keys: Sequence[str]) -> dict[str, TrainingSession]:
         if not keys:
             return {}
