@@ -13,6 +13,7 @@ from bot.outbox.delivery import RENDERERS, check_renderers
 from bot.outbox.fit import TEXT_LIMIT, visible_length
 from bot.outbox.training_texts import for_person, trainer_dropped
 from bot.outbox.words import Words
+from core.clock import freeze
 from core.outbox import Kind
 from core.training_reminders import Notice
 from core.training_rules import (
@@ -127,3 +128,16 @@ def test_staff_are_told_which_trainer_dropped_out(language):
     assert "123456" in parsed.text and PROGRAMME[language] in parsed.text
     assert any(e.get("url") == "tg://user?id=7001" for e in parsed.entities)
     assert visible_length(text) <= TEXT_LIMIT
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_day_before_reminder_held_till_the_morning_says_today(language):
+    """An evening session's reminder 24 hours before falls in quiet hours; the outbox holds it
+    until the morning of the session's own day."""
+    words = Words(catalogs(), language, ZONE)
+    freeze(datetime(2027, 3, 3, 2, 0, tzinfo=UTC))  # 08:00 in Bishkek, the session at 15:00
+    try:
+        text = for_person(words, _notice(language), Kind.TRAINING_REMINDER, PAYLOADS[7][1])
+    finally:
+        freeze(None)
+    assert text.startswith(tr(language, "⏰ <b>Today you lead a training session.</b>"))

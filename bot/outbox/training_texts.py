@@ -11,6 +11,7 @@ from typing import Any
 from bot.i18n import format_clock
 from bot.outbox.words import Words
 from bot.widgets import Safe, escape
+from core.clock import utcnow
 from core.outbox import Kind
 from core.training_reminders import Change, Notice, Which
 from core.training_rules import Audience, Role
@@ -29,6 +30,12 @@ REMINDER_TITLE = {
     (Which.HOUR, Role.TRAINER): N_("⏰ <b>The session you lead begins in an hour.</b>"),
     (Which.DAY, Role.PARENT): N_("⏰ <b>Tomorrow you have a training session.</b>"),
     (Which.HOUR, Role.PARENT): N_("⏰ <b>Your training session begins in an hour.</b>"),
+}
+# The day-before reminder of an evening session falls in quiet hours and waits for the morning:
+# by then the session is today.
+TODAY_TITLE = {
+    Role.TRAINER: N_("⏰ <b>Today you lead a training session.</b>"),
+    Role.PARENT: N_("⏰ <b>Today you have a training session.</b>"),
 }
 
 
@@ -106,8 +113,12 @@ def _changed(words: Words, lines: str, change: Change, was: datetime, role: Role
 
 
 def _reminder(words: Words, notice: Notice, lines: str, which: Which, role: Role) -> str:
-    title = words.say(REMINDER_TITLE[(which, role)])
     session = notice.session
+    today = utcnow().astimezone(words.zone).date()
+    if which == Which.DAY and session.starts_at.astimezone(words.zone).date() == today:
+        title = words.say(TODAY_TITLE[role])
+    else:
+        title = words.say(REMINDER_TITLE[(which, role)])
     if role == Role.TRAINER:
         hint = words.say(
             "Signed up: {signed} of {capacity}. If you can't lead it, say so in 🎓 My sessions.",
