@@ -34,6 +34,7 @@ from core.requests import (
     change_status,
     format_reference,
 )
+from core.training_signups import forget_person as forget_trainings
 from storage.database import Database
 from storage.models import Request
 from storage.repositories import Repositories
@@ -76,6 +77,7 @@ async def forget_user(db: Database, user_id: int, *, key: bytes) -> ErasureRepor
                 request.closed_at = now
         await _erase(repos, requests, Reason.PARENT, now)
         await forget_bookings(repos, user_id, now)
+        await forget_trainings(repos, user_id, now)
         await repos.outbox.forget_chat(user_id)
         await repos.audit.pseudonymise_actor(user_id, alias)
         await repos.audit.pseudonymise_object("user", user_id, alias)

@@ -50,3 +50,11 @@ class BookingRefused(CoreError):
     not_full (join the waiting list of a time that has places), offer_ended."""
 
     code = "booking_refused"
+
+
+class TrainingRefused(CoreError):
+    """A training-session step the rules do not allow; the code says which: full (no places
+    left), not_open (cancelled, held or begun), in_the_past, not_ended (a report before the
+    end), already_reported, declined (a trainer who said they can't)."""
+
+    code = "training_refused"

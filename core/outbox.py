@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
+from functools import partial
 from typing import Any
 from uuid import uuid4
 
@@ -66,6 +67,13 @@ class Kind(StrEnum):
     WAITING_OFFER = "waiting_offer"  # a freed place held for the parent (payload: entry_id)
     # Into the staff group again: a centre's day at its opening (payload: centre, day, until).
     MORNING_SUMMARY = "morning_summary"
+    # Training sessions (training_session_id names the session).
+    TRAINING_NEW = "training_new"  # a new session for a subscriber
+    TRAINING_CHANGED = "training_changed"  # moved or cancelled (payload: change, was)
+    TRAINING_REMINDER = "training_reminder"  # a session is coming (payload: which, role)
+    TRAINING_REPORT_DUE = "training_report_due"  # a trainer has not reported attendance yet
+    # Into the staff group.
+    TRAINER_DROPPED = "trainer_dropped"  # a trainer can't lead a session (payload: user_id)
 
 
 class Audience(StrEnum):
@@ -101,6 +109,11 @@ KINDS: dict[Kind, KindSpec] = {
     # An offer lasts half an hour: held back until morning it would only arrive expired.
     Kind.WAITING_OFFER: KindSpec(Audience.PERSON),
     Kind.MORNING_SUMMARY: KindSpec(Audience.STAFF_GROUP),
+    Kind.TRAINING_NEW: KindSpec(Audience.PERSON, quiet=True),
+    Kind.TRAINING_CHANGED: KindSpec(Audience.PERSON, quiet=True),
+    Kind.TRAINING_REMINDER: KindSpec(Audience.PERSON, quiet=True),
+    Kind.TRAINING_REPORT_DUE: KindSpec(Audience.PERSON, quiet=True),
+    Kind.TRAINER_DROPPED: KindSpec(Audience.STAFF_GROUP),
 }
 
 
@@ -111,6 +124,10 @@ class Wanted(StrEnum):
     BOOKING_UPCOMING = "booking_upcoming"  # the booking is still booked and still ahead
     OFFER_OPEN = "offer_open"  # the waiting-list offer is still open
     BEFORE_CLOSING = "before_closing"  # the centre has not closed yet (payload: until)
+    SESSION_OPEN = "session_open"  # the training session is still on and still ahead
+    # ... and the addressee still leads it or is still signed up for it
+    SESSION_UPCOMING = "session_upcoming"
+    REPORT_MISSING = "report_missing"  # nobody has reported the session's attendance yet
 
 
 class Failure(StrEnum):
@@ -151,6 +168,7 @@ class Delivery:
     in_doubt: bool  # a sender took it before and stopped without finishing it
     claim: str = ""  # the holder's token: bookkeeping counts only under it
     booking_id: int | None = None  # the booking it is about (a reminder)
+    training_session_id: int | None = None  # the training session it is about
 
 
 async def _request_resolved(repos: Repositories, entry: OutboxEntry) -> bool:
@@ -188,11 +206,21 @@ async def _before_closing(_repos: Repositories, entry: OutboxEntry) -> bool:
     return utcnow() < datetime.fromisoformat(str(entry.payload["until"]))
 
 
+async def _training(repos: Repositories, entry: OutboxEntry, wanted: Wanted) -> bool:
+    from core.training_rules import still_wanted  # core.training_* write to the outbox
+
+    return await still_wanted(repos, entry.training_session_id, entry.chat_id, wanted.value)
+
+
 WANTED_CHECKS: dict[Wanted, Callable[[Repositories, OutboxEntry], Awaitable[bool]]] = {
     Wanted.REQUEST_RESOLVED: _request_resolved,
     Wanted.BOOKING_UPCOMING: _booking_upcoming,
     Wanted.OFFER_OPEN: _offer_open,
     Wanted.BEFORE_CLOSING: _before_closing,
+    **{
+        wanted: partial(_training, wanted=wanted)
+        for wanted in (Wanted.SESSION_OPEN, Wanted.SESSION_UPCOMING, Wanted.REPORT_MISSING)
+    },
 }
 
 
@@ -204,20 +232,21 @@ def enqueue(
     now: datetime,
     request_id: int | None = None,
     booking_id: int | None = None,
+    training_session_id: int | None = None,
     priority: Priority = Priority.CONVERSATION,
     due: datetime | None = None,
     wanted_while: Wanted | None = None,
     **payload: Any,
 ) -> None:
     """Owe `chat_id` a message of `kind`, due now or at `due`; sent only if, when it falls due,
-    `wanted_while` still holds. An entry owned by a booking (`booking_id`) is dropped when the
-    booking is cancelled or moved."""
+    `wanted_while` still holds. An entry owned by a booking (`booking_id`) or a training
+    session (`training_session_id`) is dropped when it is cancelled or moved."""
     repos.outbox.add(
         OutboxEntry(
             **_values(
                 chat_id=chat_id, kind=kind, now=now, request_id=request_id,
-                booking_id=booking_id, priority=priority, due=due, wanted_while=wanted_while,
-                payload=payload,
+                booking_id=booking_id, training_session_id=training_session_id,
+                priority=priority, due=due, wanted_while=wanted_while, payload=payload,
             )
         )
     )  # fmt: skip
@@ -240,7 +269,8 @@ async def enqueue_once(
         return False
     values = _values(
         chat_id=chat_id, kind=kind, now=now, request_id=None, booking_id=None,
-        priority=Priority.CONVERSATION, due=None, wanted_while=wanted_while, payload=payload,
+        training_session_id=None, priority=Priority.CONVERSATION, due=None,
+        wanted_while=wanted_while, payload=payload,
     )  # fmt: skip
     return await repos.outbox.add_once({**values, "dedupe_key": key})
 
@@ -252,6 +282,7 @@ def _values(
     now: datetime,
     request_id: int | None,
     booking_id: int | None,
+    training_session_id: int | None,
     priority: Priority,
     due: datetime | None,
     wanted_while: Wanted | None,
@@ -266,6 +297,7 @@ def _values(
         "priority": int(priority),
         "request_id": request_id,
         "booking_id": booking_id,
+        "training_session_id": training_session_id,
         "kind": kind.value,
         "payload": payload,
         "state": PENDING,
@@ -329,6 +361,7 @@ def _delivery(entry: OutboxEntry, *, in_doubt: bool = False) -> Delivery:
         not_before=as_utc(entry.not_before),
         in_doubt=in_doubt,
         booking_id=entry.booking_id,
+        training_session_id=entry.training_session_id,
     )
 
 

@@ -98,21 +98,45 @@ def _parser() -> argparse.ArgumentParser:
         help="one row per day-centre booking whose visit falls on the days given (both\n"
         "included, in the centres' time zone), cancelled ones too, with attendance",
     )
-    # Checked in _export_request, which says what is wrong in one line and writes nothing.
-    bookings.add_argument(
+    _span_options(bookings, "bookings-FROM-to-TO.csv (or .xlsx)")
+    sessions = commands.add_parser(
+        "sessions",
+        help="training sessions: koldo sessions import FILE.csv|FILE.xlsx (columns in README;\n"
+        "nothing is imported unless every line is good; importing again changes nothing)",
+    )
+    session_commands = sessions.add_subparsers(
+        dest="sessions_command", required=True, metavar="ACTION"
+    )
+    import_ = session_commands.add_parser("import", help="import sessions from a table")
+    import_.add_argument("file", type=Path, help="a .csv or .xlsx file with a header line")
+    report = commands.add_parser(
+        "report",
+        help="figures for CPC and its donors:\n"
+        "koldo report trainings --from 2027-01-01 --to 2027-03-31 [--format csv|xlsx]",
+    )
+    report_commands = report.add_subparsers(
+        dest="report_command", required=True, metavar="WHAT", parser_class=_OneLineErrors
+    )
+    trainings = report_commands.add_parser(
+        "trainings",
+        help="sessions held, who came by programme, settlement, gender and age band, and\n"
+        "trainers active, as a table here and, with --format or --output, in a file",
+    )
+    _span_options(trainings, "trainings-FROM-to-TO.csv (or .xlsx); none: the table only")
+    return parser
+
+
+def _span_options(parser: argparse.ArgumentParser, default_output: str) -> None:
+    """--from, --to, --format and --output, as every command that writes a file for CPC's
+    reports takes them; checked in `_span` and `_file`, which say what is wrong in one line."""
+    parser.add_argument(
         "--from", dest="first", required=True, metavar="YYYY-MM-DD", help="the first day"
     )
-    bookings.add_argument(
+    parser.add_argument(
         "--to", dest="last", required=True, metavar="YYYY-MM-DD", help="the last day (included)"
     )
-    bookings.add_argument("--format", default="csv", metavar="csv|xlsx", help="default: csv")
-    bookings.add_argument(
-        "--output",
-        type=Path,
-        metavar="FILE",
-        help="default: bookings-FROM-to-TO.csv (or .xlsx) in the working directory",
-    )
-    return parser
+    parser.add_argument("--format", metavar="csv|xlsx", help="default: csv, or --output's")
+    parser.add_argument("--output", type=Path, metavar="FILE", help=f"default: {default_output}")
 
 
 NOT_CURRENT = 3  # `koldo migrate --check`: the database is behind
@@ -214,25 +238,34 @@ def _day(value: str, option: str) -> date:
         raise SettingsError(f"{option} {value!r} is not a date like 2027-03-01.") from error
 
 
-def _export_request(args: argparse.Namespace) -> tuple[date, date, str, Path]:
-    """The export's arguments, checked before anything is read or written."""
-    from koldo.exports import FORMATS, default_name
-
+def _span(args: argparse.Namespace) -> tuple[date, date]:
+    """The days asked for (both included), checked before anything is read or written."""
     first, last = _day(args.first, "--from"), _day(args.last, "--to")
     if last < first:
         raise SettingsError(f"--from {first} is after --to {last}.")
-    file_format = args.format.lower()
+    return first, last
+
+
+def _file(args: argparse.Namespace, name: str, *, wanted: bool = True) -> Path | None:
+    """Where to write `name` (bookings, trainings) for the span: --output, or a name saying the
+    span in the working directory; None when a file is not `wanted` and none was asked for."""
+    from koldo.tables import FORMATS
+
+    if not wanted and args.format is None and args.output is None:
+        return None
+    suffix = args.output.suffix.lstrip(".").lower() if args.output else ""
+    file_format = (args.format or suffix or "csv").lower()
     if file_format not in FORMATS:
         raise SettingsError(f"--format {args.format!r} is not one of {', '.join(FORMATS)}.")
-    output = args.output or default_name(first, last, file_format)
+    if args.output and suffix != file_format:
+        raise SettingsError(f"--output {args.output} is not a .{file_format} file.")
+    output = args.output or Path(f"{name}-{args.first}-to-{args.last}.{file_format}")
     if not output.parent.is_dir():
         raise SettingsError(f"--output {output}: the folder {output.parent} does not exist.")
-    return first, last, file_format, output
+    return output
 
 
-async def _export_bookings(
-    settings: Settings, first: date, last: date, file_format: str, output: Path
-) -> None:
+async def _export_bookings(settings: Settings, first: date, last: date, output: Path) -> None:
     from core.booking_export import bookings_between
     from koldo.exports import write
     from storage.database import Database
@@ -241,12 +274,12 @@ async def _export_bookings(
     try:
         rows = await bookings_between(
             db, first=first, last=last, zone=settings.locale.zone, actor="cli",
-            file_format=file_format,
+            file_format=output.suffix.lstrip("."),
         )  # fmt: skip
     finally:
         await db.dispose()
     try:
-        write(rows, output, file_format)
+        write(rows, output)
     except OSError as error:
         raise SettingsError(f"--output {output} could not be written: {error.strerror}.") from error
     print(f"{len(rows)} bookings from {first} to {last} written to {output}")
@@ -283,11 +316,26 @@ def main(argv: list[str] | None = None) -> int:
             upgrade_sync(settings.database.url)
             asyncio.run(_staff(settings, args))
         elif args.command == "export":
-            request = _export_request(args)
+            first, last = _span(args)
+            output = _file(args, "bookings")
             from storage.migrate import upgrade_sync
 
             upgrade_sync(settings.database.url)
-            asyncio.run(_export_bookings(settings, *request))
+            asyncio.run(_export_bookings(settings, first, last, output))
+        elif args.command == "sessions":
+            from koldo.trainings_cli import import_file
+            from storage.migrate import upgrade_sync
+
+            upgrade_sync(settings.database.url)
+            return asyncio.run(import_file(settings, args.file))
+        elif args.command == "report":
+            first, last = _span(args)
+            output = _file(args, "trainings", wanted=False)
+            from koldo.trainings_cli import report_trainings
+            from storage.migrate import upgrade_sync
+
+            upgrade_sync(settings.database.url)
+            asyncio.run(report_trainings(settings, first, last, output))
     except SettingsError as error:
         print(f"koldo: {error}", file=sys.stderr)
         return 2

@@ -289,6 +289,8 @@ class OutboxEntry(Base):
     # Set on an entry that must exist once whoever writes it (a centre's morning summary: a
     # job run again after a restart, or by another worker, finds it there); unique.
     dedupe_key: Mapped[str | None] = mapped_column(String(96), unique=True, index=True)
+    # The training session this entry is about (a reminder, a notice): likewise.
+    training_session_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class WorkerLease(Base):
@@ -470,6 +472,116 @@ class Programme(Base):
     name: Mapped[dict[str, str]] = mapped_column(JSON)
     summary: Mapped[dict[str, str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TrainingSession(Base):
+    """One session of a CPC programme, led by peer trainers (`SessionTrainer`) in a settlement.
+    `signed_up` counts the people signed up: it is raised only by a conditional UPDATE
+    (storage.repositories.trainings), so a session never holds more than `capacity`.
+    `import_key` names the line of an imported file it came from: the same line imported again
+    finds it instead of making a second session."""
+
+    __tablename__ = "training_sessions"
+    __table_args__ = (
+        Index("ix_training_sessions_starts", "starts_at"),
+        Index("ix_training_sessions_settlement_starts", "settlement_code", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    settlement_code: Mapped[str] = mapped_column(String(64))
+    place_kind: Mapped[str] = mapped_column(String(16))  # school, day_centre, settlement, other
+    place_name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    audience: Mapped[str] = mapped_column(String(16))  # children, parents, teachers
+    capacity: Mapped[int] = mapped_column(Integer)
+    signed_up: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # planned, moved, cancelled, held
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(TelegramId)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SessionTrainer(Base):
+    """A peer trainer named for a session, and their answer: pending → leading | declined."""
+
+    __tablename__ = "session_trainers"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("training_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        TelegramId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    answer: Mapped[str] = mapped_column(String(12))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class TrainingSignup(Base):
+    """A person signed up for a session with `people` places (themselves, or their children).
+    One row per person and session: signing up again after cancelling reuses it. The user id
+    is cleared when the person is erased; the counts stay."""
+
+    __tablename__ = "training_signups"
+    __table_args__ = (
+        UniqueConstraint("session_id", "user_id"),
+        Index("ix_training_signups_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        TelegramId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    people: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))  # signed_up, cancelled
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AttendanceReport(Base):
+    """Who came to a held session, by gender and by age band, as its trainer reported it;
+    a staff correction overwrites the numbers and says who and when (the audit log keeps the
+    numbers before)."""
+
+    __tablename__ = "attendance_reports"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("training_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    girls: Mapped[int] = mapped_column(Integer)
+    boys: Mapped[int] = mapped_column(Integer)
+    women: Mapped[int] = mapped_column(Integer)
+    men: Mapped[int] = mapped_column(Integer)
+    age_6_9: Mapped[int] = mapped_column(Integer)
+    age_10_13: Mapped[int] = mapped_column(Integer)
+    age_14_16: Mapped[int] = mapped_column(Integer)
+    adults: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reported_by: Mapped[int | None] = mapped_column(TelegramId)
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    corrected_by: Mapped[int | None] = mapped_column(TelegramId)
+    corrected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class TrainingSubscription(Base):
+    """A person who wants to hear of new sessions of a programme in a settlement (or in any:
+    `settlement_code` is "*")."""
+
+    __tablename__ = "training_subscriptions"
+    __table_args__ = (
+        Index("ix_training_subscriptions_programme", "programme_code", "settlement_code"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        TelegramId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    programme_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    settlement_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ReceivedUpdate(Base):

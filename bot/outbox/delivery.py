@@ -34,7 +34,7 @@ from aiogram.methods import (
 from aiogram.types import Message, ReplyParameters
 
 from bot.i18n import PoI18n
-from bot.outbox import parent_texts, staff_texts
+from bot.outbox import parent_texts, staff_texts, training_texts
 from bot.outbox.bookkeeping import until_done
 from bot.outbox.fit import CAPTION_LIMIT, split_html, visible_length
 from bot.outbox.pacing import Pacer
@@ -48,6 +48,7 @@ from core import (
     outbox,
     overflow_notice,
     reminders,
+    training_reminders,
 )
 from core.inbox_views import Addressee, Card
 from core.outbox import PROGRESS, Delivery, Kind
@@ -562,6 +563,32 @@ class Deliverer:
             await self._send(chat_id, SendMessage(chat_id=chat_id, text=text, reply_markup=markup))
         ]
 
+    # ------------------------------------------------------------------ training sessions
+
+    async def training_notice(self, delivery: Delivery) -> Sent:
+        """A new session, a change, a reminder, a request to report: from the session as it
+        is now, in the addressee's language now."""
+        notice = await training_reminders.notice(
+            self.db, delivery.training_session_id or 0, delivery.chat_id
+        )
+        if notice is None:
+            return []
+        words = Words(self.i18n, notice.language, self.zone)
+        text = training_texts.for_person(words, notice, delivery.kind, delivery.payload)
+        chat_id = delivery.chat_id
+        return await self._send_all(delivery, chat_id, self._texts(chat_id, text, {}))
+
+    async def trainer_dropped(self, delivery: Delivery) -> Sent:
+        """In the staff group, outside any topic: a trainer can't lead a session."""
+        chat_id = await self._group_id()
+        session_id = int(delivery.payload["session_id"])
+        notice = await training_reminders.notice(self.db, session_id, None)
+        if notice is None:
+            return []
+        user_id = int(delivery.payload["user_id"])
+        text = training_texts.trainer_dropped(self.staff_words, notice, user_id)
+        return await self._send_all(delivery, chat_id, self._texts(chat_id, text, {}))
+
 
 Renderer = Callable[[Deliverer, Delivery], Awaitable[Sent]]
 
@@ -584,6 +611,11 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.BOOKING_REMINDER: Deliverer.booking_reminder,
     Kind.WAITING_OFFER: Deliverer.waiting_offer,
     Kind.MORNING_SUMMARY: Deliverer.morning_summary,
+    Kind.TRAINING_NEW: Deliverer.training_notice,
+    Kind.TRAINING_CHANGED: Deliverer.training_notice,
+    Kind.TRAINING_REMINDER: Deliverer.training_notice,
+    Kind.TRAINING_REPORT_DUE: Deliverer.training_notice,
+    Kind.TRAINER_DROPPED: Deliverer.trainer_dropped,
 }
 
 

@@ -10,6 +10,7 @@ from storage.repositories.outbox import OutboxRepository
 from storage.repositories.reference import ReferenceRepository
 from storage.repositories.requests import RequestRepository
 from storage.repositories.staff import StaffRepository
+from storage.repositories.trainings import TrainingRepository
 from storage.repositories.users import UserRepository
 
 
@@ -25,6 +26,7 @@ class Repositories:
         self.outbox = OutboxRepository(session)
         self.staff = StaffRepository(session)
         self.bookings = BookingRepository(session)
+        self.trainings = TrainingRepository(session)
 
 
 __all__ = ["Repositories"]
