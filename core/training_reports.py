@@ -15,15 +15,15 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import TypeVar
 
-from core.audit import record_refusal
 from core.clock import as_utc, utcnow
-from core.errors import AccessDenied, InvalidInput, NotFound, TrainingRefused
+from core.errors import InvalidInput, TrainingRefused
 from core.outbox import DROPPED, Kind
 from core.staff import as_staff
 from core.training_rules import (
     OPEN_STATUSES,
     SessionStatus,
     TrainerAnswer,
+    as_trainer,
     audit_session,
     load,
 )
@@ -116,40 +116,29 @@ async def report_attendance(
     report sent again (a repeated press) changes nothing; a different one is for staff to
     correct."""
     attendance, note, now = attendance.check(), _note(note), utcnow()
-    try:
-        async with db.transaction() as repos:
-            training = await load(repos, session_id, for_update=True)
-            trainer = await repos.trainings.trainer(session_id, user_id)
-            if trainer is None:
-                raise AccessDenied("not_your_session")
-            if trainer.answer == TrainerAnswer.DECLINED:
-                raise TrainingRefused("declined")
-            existing = await repos.trainings.report(session_id)
-            if existing is not None:
-                if _attendance(existing) == attendance and existing.note == note:
-                    return _report(existing)
-                raise TrainingRefused("already_reported")
-            if training.status not in OPEN_STATUSES:
-                raise TrainingRefused("not_open", status=training.status)
-            if as_utc(training.ends_at) > now:
-                raise TrainingRefused("not_ended")
-            row = AttendanceReport(
-                session_id=session_id, note=note, reported_by=user_id, reported_at=now,
-                **asdict(attendance),
-            )  # fmt: skip
-            repos.trainings.add_report(row)
-            await _held(repos, training, now)
-            audit_session(
-                repos, "training.reported", training, actor_id=user_id, at=now,
-                **asdict(attendance),
-            )  # fmt: skip
-            return _report(row)
-    except (AccessDenied, NotFound):
-        await record_refusal(
-            db, actor_id=user_id, action="training.access_denied",
-            object_type="training_session", object_id=session_id,
+    async with as_trainer(db, user_id, session_id) as (repos, training, trainer):
+        if trainer.answer == TrainerAnswer.DECLINED:
+            raise TrainingRefused("declined")
+        existing = await repos.trainings.report(session_id)
+        if existing is not None:
+            if _attendance(existing) == attendance and existing.note == note:
+                return _report(existing)
+            raise TrainingRefused("already_reported")
+        if training.status not in OPEN_STATUSES:
+            raise TrainingRefused("not_open", status=training.status)
+        if as_utc(training.ends_at) > now:
+            raise TrainingRefused("not_ended")
+        row = AttendanceReport(
+            session_id=session_id, note=note, reported_by=user_id, reported_at=now,
+            **asdict(attendance),
         )  # fmt: skip
-        raise
+        repos.trainings.add_report(row)
+        await _held(repos, training, now)
+        audit_session(
+            repos, "training.reported", training, actor_id=user_id, at=now,
+            **asdict(attendance),
+        )  # fmt: skip
+        return _report(row)
 
 
 async def _held(repos: Repositories, training: TrainingSession, now: datetime) -> None:

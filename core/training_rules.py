@@ -6,14 +6,18 @@ core.training_signups, core.training_reports and core.training_import.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from core.audit import record_refusal
 from core.clock import as_utc, utcnow
-from core.errors import InvalidInput, NotFound
+from core.errors import AccessDenied, InvalidInput, NotFound
 from core.outbox import DROPPED, Kind, Wanted
+from storage.database import Database
 from storage.models import Programme, SessionTrainer, Settlement, TrainingSession
 from storage.repositories import Repositories
 from storage.repositories.trainings import ANY_SETTLEMENT, SIGNED_UP
@@ -160,6 +164,28 @@ async def load(
 def is_open(training: TrainingSession, now: datetime) -> bool:
     """Planned or moved, and not begun: one may still sign up, move it, be reminded of it."""
     return training.status in OPEN_STATUSES and as_utc(training.starts_at) > now
+
+
+@asynccontextmanager
+async def as_trainer(
+    db: Database, user_id: int, session_id: int
+) -> AsyncIterator[tuple[Repositories, TrainingSession, SessionTrainer]]:
+    """A transaction over a session the person is a trainer of (locked, so their answers and
+    reports wait for one another); anyone else, or a session that does not exist, is refused
+    as not_your_session and the attempt kept in the audit log."""
+    try:
+        async with db.transaction() as repos:
+            training = await load(repos, session_id, for_update=True)
+            trainer = await repos.trainings.trainer(session_id, user_id)
+            if trainer is None:
+                raise AccessDenied("not_your_session")
+            yield repos, training, trainer
+    except (AccessDenied, NotFound):
+        await record_refusal(
+            db, actor_id=user_id, action="training.access_denied",
+            object_type="training_session", object_id=session_id,
+        )  # fmt: skip
+        raise
 
 
 def audit_session(

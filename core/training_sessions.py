@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core.audit import record_refusal
 from core.clock import as_utc, utcnow
-from core.errors import AccessDenied, NotFound, TrainingRefused
+from core.errors import TrainingRefused
 from core.staff import as_staff
 from core.training_reminders import (
     Change,
@@ -33,6 +32,7 @@ from core.training_rules import (
     SessionInfo,
     SessionStatus,
     TrainerAnswer,
+    as_trainer,
     audit_session,
     check_draft,
     check_times,
@@ -224,31 +224,20 @@ async def answer_as_trainer(
     one's mind back writes them again (those still ahead)."""
     now = utcnow()
     answer = TrainerAnswer.LEADING if leading else TrainerAnswer.DECLINED
-    try:
-        async with db.transaction() as repos:
-            training = await load(repos, session_id, for_update=True)
-            trainer = await repos.trainings.trainer(session_id, user_id)
-            if trainer is None:
-                raise AccessDenied("not_your_session")
-            if trainer.answer == answer:
-                [info] = await infos(repos, [training])
-                return info
-            if not is_open(training, now):
-                raise TrainingRefused("not_open", status=training.status)
-            declined_before = trainer.answer == TrainerAnswer.DECLINED
-            trainer.answer, trainer.answered_at = answer.value, now
-            if answer == TrainerAnswer.DECLINED:
-                await drop_messages(repos, training.id, "trainer_declined", chat_id=user_id)
-                tell_staff_dropped(repos, training, user_id, now)
-            elif declined_before:
-                remind(repos, training, user_id, Role.TRAINER, now)
-            audit_session(repos, f"training.{answer.value}", training, actor_id=user_id, at=now)
-            await repos.session.flush()
+    async with as_trainer(db, user_id, session_id) as (repos, training, trainer):
+        if trainer.answer == answer:
             [info] = await infos(repos, [training])
             return info
-    except (AccessDenied, NotFound):
-        await record_refusal(
-            db, actor_id=user_id, action="training.access_denied",
-            object_type="training_session", object_id=session_id,
-        )  # fmt: skip
-        raise
+        if not is_open(training, now):
+            raise TrainingRefused("not_open", status=training.status)
+        declined_before = trainer.answer == TrainerAnswer.DECLINED
+        trainer.answer, trainer.answered_at = answer.value, now
+        if answer == TrainerAnswer.DECLINED:
+            await drop_messages(repos, training.id, "trainer_declined", chat_id=user_id)
+            tell_staff_dropped(repos, training, user_id, now)
+        elif declined_before:
+            remind(repos, training, user_id, Role.TRAINER, now)
+        audit_session(repos, f"training.{answer.value}", training, actor_id=user_id, at=now)
+        await repos.session.flush()
+        [info] = await infos(repos, [training])
+        return info
