@@ -480,3 +480,14 @@ async def test_an_erased_parent_gives_back_their_places_and_the_counts_stay(db):
     [signup] = await rows(db, TrainingSignup)
     assert (signup.user_id, signup.status, signup.people) == (None, "cancelled", 3)
     assert await pending(db, chat_id=PARENT) == []
+
+
+async def test_an_erased_trainer_is_a_drop_out_staff_are_told_of_without_their_id(db):
+    session = await new_session(db, trainer_ids=(TRAINER, CO_TRAINER))
+    await answer_as_trainer(db, user_id=CO_TRAINER, session_id=session.id, leading=False)
+    await forget_user(db, TRAINER, key=b"k" * 32)
+    dropped = await pending(db, Kind.TRAINER_DROPPED)
+    # The co-trainer's own drop-out, then the erased trainer's, who is not named.
+    assert [e.payload["user_id"] for e in dropped] == [CO_TRAINER, 0]
+    assert all(e.payload["session_id"] == session.id for e in dropped)
+    assert await pending(db, chat_id=TRAINER) == []
