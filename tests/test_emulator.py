@@ -279,7 +279,7 @@ async def test_rate_limits_refuse_posts_beyond_them(emulator: BotApiEmulator, bo
     assert [c.status for c in emulator.calls_of("sendMessage")] == [200, 429, 200, 200, 429]
     assert [m.text for m in emulator.chat_messages(1001)] == ["one, edited", "three"]
     assert emulator.chat_messages(2002) == []
-    assert emulator.rate_limited == 2
+    assert emulator.rate_limited == {"chat": 1, "bot": 1}
 
 
 async def test_wildcard_failure_spares_get_updates(emulator: BotApiEmulator, bot: Bot) -> None:

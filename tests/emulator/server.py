@@ -31,7 +31,7 @@ import re
 import socket
 import time
 import traceback
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -242,31 +242,33 @@ class _RateLimits:
         self.total = _Window(per_second, 1.0)
         self.chat_period = 1 / chat_per_second
         self.group_per_minute = group_per_minute
-        self.chats: dict[int, list[_Window]] = {}
+        self.chats: dict[int, dict[str, _Window]] = {}
 
     @staticmethod
     def counts(method: str) -> bool:
         """Only calls that post a message count (not edits, answers or chat actions)."""
         return method in _POSTING_METHODS
 
-    def admit(self, chat_id: int | None, now: float) -> float:
-        """Record the post and return 0 if every limit allows it; otherwise the seconds to
-        wait, and nothing is recorded."""
-        windows = [self.total]
+    def admit(self, chat_id: int | None, now: float) -> tuple[float, str]:
+        """Record the post and return (0, "") if every limit allows it; otherwise the seconds
+        to wait and the limit it broke ("bot", "chat" or "group"), and nothing is recorded."""
+        windows = {"bot": self.total}
         if chat_id is not None:
-            windows += self._of_chat(chat_id)
-        wait = max(window.wait(now) for window in windows)
-        if wait <= 0:
-            for window in windows:
-                window.times.append(now)
-        return wait
+            windows.update(self._of_chat(chat_id))
+        waits = {name: window.wait(now) for name, window in windows.items()}
+        broken = max(waits, key=lambda name: waits[name])
+        if waits[broken] > 0:
+            return waits[broken], broken
+        for window in windows.values():
+            window.times.append(now)
+        return 0.0, ""
 
-    def _of_chat(self, chat_id: int) -> list[_Window]:
+    def _of_chat(self, chat_id: int) -> dict[str, _Window]:
         windows = self.chats.get(chat_id)
         if windows is None:
-            windows = [_Window(1, self.chat_period)]
+            windows = {"chat": _Window(1, self.chat_period)}
             if chat_id < 0:
-                windows.append(_Window(self.group_per_minute, 60.0))
+                windows["group"] = _Window(self.group_per_minute, 60.0)
             self.chats[chat_id] = windows
         return windows
 
@@ -382,8 +384,9 @@ class BotApiEmulator:
         self._faults: list[_Rule] = []
         self._delays: list[_Rule] = []
         self._rate_limits: _RateLimits | None = None
-        self.rate_limited = 0
-        """Posts refused with 429 because they broke the limits of ``limit_rate``."""
+        self.rate_limited: Counter[str] = Counter()
+        """Posts refused with 429 by ``limit_rate``, per limit broken: "bot" (bot-wide),
+        "chat" or "group"."""
 
         self._updates: dict[int, _UpdateRecord] = {}
         self._queue: deque[_UpdateRecord] = deque()
@@ -1027,9 +1030,9 @@ class BotApiEmulator:
         limits = self._rate_limits
         if limits is None or not limits.counts(method):
             return
-        wait = limits.admit(chat_id, now)
+        wait, broken = limits.admit(chat_id, now)
         if wait > 0:
-            self.rate_limited += 1
+            self.rate_limited[broken] += 1
             retry_after = max(1, math.ceil(wait))
             raise ApiError(
                 429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
