@@ -53,7 +53,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bench.documents_flow import koldo_environment, percentile_ms, rss_mb, wait_polling
+from bench.documents_flow import cpu_seconds, koldo_environment, percentile_ms, rss_mb, wait_polling
 from bench.faults import shared_postgres_database
 from core.bookings import DayState, book, bookable_days, day_times
 from core.centres import BookingRules
@@ -121,6 +121,7 @@ class BurstFigures:
     bookings_per_second: float
     confirm_p50_ms: float
     confirm_p99_ms: float
+    koldo_cpu_ms_per_confirm: float
     booked: int
     refused_filled_up: int
     other_answers: int
@@ -153,6 +154,7 @@ class ReminderFigures:
     duplicates: int
     missing: int
     sent_in_database: int
+    koldo_cpu_ms_per_reminder: float
     peak_rss_mb: float
     calls: dict[str, int] = field(default_factory=dict)
 
@@ -379,7 +381,9 @@ async def burst(database_url: str | None, parents_count: int, seed: int) -> Burs
                     started = time.monotonic()
                     await asyncio.gather(*(to_summary(parent) for parent in parents))
                     to_summaries = time.monotonic() - started
+                    cpu = cpu_seconds(koldo.pid)
                     await asyncio.gather(*(confirm(parent) for parent in parents))
+                    cpu = cpu_seconds(koldo.pid) - cpu
                     peak = rss_mb(koldo.pid, "VmHWM")
                 answered = answer_times(emulator, parents)
             booked, over, off, full = await check_database(db, slots)
@@ -406,6 +410,7 @@ async def burst(database_url: str | None, parents_count: int, seed: int) -> Burs
         bookings_per_second=round(len(references) / (last - first), 1),
         confirm_p50_ms=round(statistics.median(latencies) * 1000, 1),
         confirm_p99_ms=round(percentile_ms(latencies, 0.99), 1),
+        koldo_cpu_ms_per_confirm=round(cpu * 1000 / parents_count, 2),
         booked=len(references),
         refused_filled_up=refused,
         other_answers=len(others),
@@ -539,12 +544,14 @@ async def reminder_run(database_url: str | None, reminders: int, seed: int) -> R
                     emulator.limit_rate(per_second=30, chat_per_second=1)
                     log = RESULTS / "bookings_koldo.log"
                     async with running_koldo(emulator, env, log) as koldo:
+                        cpu = cpu_seconds(koldo.pid)
                         ids = await make_due_now(db, sorted(family_of))
                         due = time.monotonic()
                         expected = {f"B-{booking_id:06d}" for booking_id in family_of}
                         await wait_delivered(emulator, expected, within=120 + reminders / 10)
                         await asyncio.sleep(5)  # a late second copy would arrive by now
                         peak = rss_mb(koldo.pid, "VmHWM")
+                        cpu = cpu_seconds(koldo.pid) - cpu
                     delivered = reminder_calls(emulator)
                     calls = Counter(call.method for call in emulator.calls)
                     refused = dict(emulator.rate_limited)
@@ -573,11 +580,12 @@ async def reminder_run(database_url: str | None, reminders: int, seed: int) -> R
         answered_429=sum(refused.values()),
         answered_429_by_limit=refused,
         first_tries_429=_refused_first_tries(posts),
-        client_retries_logged=logged.count("Too Many Requests"),
-        outbox_retries_logged=logged.count("next try in"),
+        client_retries_logged=logged.count("); retrying in"),
+        outbox_retries_logged=logged.count("; next try in"),
         duplicates=sum(n - 1 for n in counts.values()),
         missing=len(expected - counts.keys()),
         sent_in_database=sent,
+        koldo_cpu_ms_per_reminder=round(cpu * 1000 / len(family_of), 2),
         peak_rss_mb=round(peak, 1),
         calls=dict(calls.most_common()),
     )
