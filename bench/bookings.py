@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -130,6 +130,7 @@ class BurstFigures:
     times_over_places: int
     counters_off: int
     full_times: int
+    errors_logged: int
     peak_rss_mb: float
 
 
@@ -151,6 +152,7 @@ class ReminderFigures:
     first_tries_429: int
     client_retries_logged: int
     outbox_retries_logged: int
+    errors_logged: int
     duplicates: int
     missing: int
     sent_in_database: int
@@ -249,6 +251,8 @@ def _button(person: SimulatedPerson, starts: str) -> str | None:
 
 @dataclass
 class Parent:
+    """One simulated parent, the time they will book, and what became of their Confirm."""
+
     person: SimulatedPerson
     slot: Slot
     ages: list[int]
@@ -257,7 +261,10 @@ class Parent:
     answer: str = ""
 
 
-async def _act(parent: Parent, act: Any, ready: Callable[[str, list[str]], bool]) -> None:
+async def _act(
+    parent: Parent, act: Awaitable[int], ready: Callable[[str, list[str]], bool]
+) -> None:
+    """Do `act` (push an update), then wait until the newest message is `ready`."""
     await act
     await parent.person.emulator.wait_until(
         parent.person.chat_id, _sees(parent.person, ready), timeout=WAIT
@@ -419,6 +426,7 @@ async def burst(database_url: str | None, parents_count: int, seed: int) -> Burs
         times_over_places=over,
         counters_off=off,
         full_times=full,
+        errors_logged=_errors_logged(),
         peak_rss_mb=round(peak, 1),
     )
 
@@ -582,6 +590,7 @@ async def reminder_run(database_url: str | None, reminders: int, seed: int) -> R
         first_tries_429=_refused_first_tries(posts),
         client_retries_logged=logged.count("); retrying in"),
         outbox_retries_logged=logged.count("; next try in"),
+        errors_logged=_errors_logged(),
         duplicates=sum(n - 1 for n in counts.values()),
         missing=len(expected - counts.keys()),
         sent_in_database=sent,
@@ -589,6 +598,11 @@ async def reminder_run(database_url: str | None, reminders: int, seed: int) -> R
         peak_rss_mb=round(peak, 1),
         calls=dict(calls.most_common()),
     )
+
+
+def _errors_logged() -> int:
+    """ERROR lines in Koldo's log (e.g. the outbox's database pool running dry)."""
+    return (RESULTS / "bookings_koldo.log").read_text().count(" ERROR ")
 
 
 def _refused_first_tries(posts: list[ApiCall]) -> int:
