@@ -22,8 +22,8 @@ confirmations seen, places taken against each time's places).
 visits are held two to a family, so two reminders go to one chat); Koldo is started, one
 reminder of each booking is made due at the same moment, and the outbox sends them through an
 emulator that enforces Telegram's limits (30 posts a second bot-wide, one a second per chat:
-more is answered with 429). Printed: messages per second, seconds until the last reminder arrived, the 429s answered,
-duplicates and missing reminders.
+more is answered with 429). Printed: messages per second, seconds until the last reminder
+arrived, the 429s answered, duplicates and missing reminders.
 
 A measurement, not a test: it asserts nothing about the figures. They are saved to
 `bench/results/bookings.json` (not committed).
