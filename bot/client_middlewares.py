@@ -2,13 +2,16 @@
 
 Calls that Telegram refuses for a moment are tried again: 429 says exactly how long to wait
 (retry_after); 5xx and network errors get an exponential backoff. Long polling has its own
-backoff (bot.intake), so getUpdates is left alone.
+backoff (bot.intake), so getUpdates is left alone. A call made under `paced_by_caller` gets its
+429 back at once: the outbox sender paces its calls itself, and a retry made here would skip
+its pacer and add to the very overload that Telegram refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -19,6 +22,9 @@ if TYPE_CHECKING:
     from aiogram.methods import TelegramMethod
 
 logger = logging.getLogger(__name__)
+
+# Set (for the calls of one task) by a caller that retries a 429 through its own pacing.
+paced_by_caller: ContextVar[bool] = ContextVar("paced_by_caller", default=False)
 
 
 class RetryMiddleware(BaseRequestMiddleware):
@@ -42,7 +48,7 @@ class RetryMiddleware(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
-                if attempt >= self.attempts:
+                if attempt >= self.attempts or paced_by_caller.get():
                     raise
                 delay = float(error.retry_after)
                 problem = error.message

@@ -19,7 +19,7 @@ from operator import itemgetter
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import (
     CreateForumTopic,
     DeleteForumTopic,
@@ -33,6 +33,7 @@ from aiogram.methods import (
 )
 from aiogram.types import Message, ReplyParameters
 
+from bot.client_middlewares import paced_by_caller
 from bot.i18n import PoI18n
 from bot.outbox import parent_texts, staff_texts, training_texts
 from bot.outbox.bookkeeping import until_done
@@ -119,8 +120,18 @@ class Deliverer:
     # ------------------------------------------------------------------ calls
 
     async def _call(self, chat_id: int, method: TelegramMethod[Any]) -> Any:
+        """One paced call. A 429 comes back to the sender (which tries the entry again after
+        `retry_after`) and holds every later call for as long: Telegram asked the whole bot
+        to slow down."""
         await self.pacer.wait_turn(chat_id)
-        return await self.bot(method)
+        token = paced_by_caller.set(True)
+        try:
+            return await self.bot(method)
+        except TelegramRetryAfter as error:
+            self.pacer.hold(float(error.retry_after))
+            raise
+        finally:
+            paced_by_caller.reset(token)
 
     async def _send(self, chat_id: int, method: TelegramMethod[Message]) -> tuple[int, int]:
         message: Message = await self._call(chat_id, method)

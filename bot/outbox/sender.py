@@ -2,8 +2,12 @@
 
 One lane (an asyncio task) per chat that has something due; a lane sends its chat's entries
 oldest first and ends when the chat is empty, so a slow group never holds up the parents'
-chats. Each entry is held under a lease while it is worked on (renewed meanwhile), so no other
-sender takes it. Telegram's answer decides what happens to an entry:
+chats. At most `MAX_LANES` people's chats have a lane at a time, those waiting longest first
+(the staff group always has one): the bot may send only about 30 messages a second anyway,
+and 5,000 reminders falling due together as 5,000 lanes claimed 5,000 entries at once,
+exhausting the database's connections and renewing thousands of leases while they waited.
+Each entry is held under a lease while it is worked on (renewed meanwhile), so no other sender
+takes it. Telegram's answer decides what happens to an entry:
 
 * accepted → marked sent (with the message ids, so replies to them find the request);
 * 429 / 5xx / network trouble → tried again later (after retry_after, or a growing backoff);
@@ -48,6 +52,7 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+MAX_LANES = 32  # people's chats sent to at once: a second's worth of Telegram's pace, and some
 MAX_BACKOFF = timedelta(minutes=5)
 UNREACHABLE_RETRY = timedelta(minutes=5)
 
@@ -122,17 +127,28 @@ class OutboxSender:
                 continue
             self.outage.succeeded()
             for chat_id in chats:
-                self._ensure_lane(chat_id)
+                if not self._ensure_lane(chat_id):
+                    break  # the others wait for a lane to end (it wakes this loop)
             self._list_held_back()
             await self.signal.wait(self.poll_seconds)
 
-    def _ensure_lane(self, chat_id: int) -> None:
+    def _ensure_lane(self, chat_id: int) -> bool:
+        """A lane for the chat, if it has none and one is free; False when none is."""
         if chat_id in self._lanes:
             self._recheck.add(chat_id)
-            return
+            return True
+        group = chat_id == outbox.STAFF_CHAT
+        if not group and sum(c != outbox.STAFF_CHAT for c in self._lanes) >= MAX_LANES:
+            return False
         task = asyncio.create_task(self._lane(chat_id), name=f"outbox-lane-{chat_id}")
         self._lanes[chat_id] = task
-        task.add_done_callback(lambda _task: self._lanes.pop(chat_id, None))
+        task.add_done_callback(lambda _task: self._lane_ended(chat_id))
+        return True
+
+    def _lane_ended(self, chat_id: int) -> None:
+        self._lanes.pop(chat_id, None)
+        if not self._stopping:
+            self.signal.poke()  # a chat waiting for a lane may have one now
 
     def _list_held_back(self) -> None:
         """Cards held back by the group's pace are listed in a digest at once (one at a time)."""

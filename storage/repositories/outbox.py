@@ -58,7 +58,8 @@ class OutboxRepository:
         return found is not None
 
     async def chats_with_due(self, now: datetime) -> list[int]:
-        """Chats with an entry due, or with one whose sender's lease ran out."""
+        """Chats with an entry due, or with one whose sender's lease ran out; the one waiting
+        longest first."""
         return list(
             await self.session.scalars(
                 select(OutboxEntry.chat_id)
@@ -68,7 +69,8 @@ class OutboxRepository:
                         _lease_ran_out(now),
                     )
                 )
-                .distinct()
+                .group_by(OutboxEntry.chat_id)
+                .order_by(func.min(OutboxEntry.not_before), OutboxEntry.chat_id)
             )
         )
 
