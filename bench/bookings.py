@@ -429,7 +429,7 @@ async def burst(database_url: str | None, parents_count: int, seed: int) -> Burs
         times_over_places=over,
         counters_off=off,
         full_times=full,
-        errors_logged=_errors_logged(),
+        errors_logged=errors_logged(RESULTS / "bookings_koldo.log"),
         peak_rss_mb=round(peak, 1),
     )
 
@@ -574,7 +574,7 @@ async def reminder_run(database_url: str | None, reminders: int, seed: int) -> R
     counts = Counter(reference for _, reference in delivered)
     times = [call.finished or 0.0 for call, _ in delivered]
     first, last = (times[0], times[-1]) if times else (due, due)
-    closest = _closest_in_one_chat(delivered)
+    closest = closest_in_one_chat(delivered)
     logged = (RESULTS / "bookings_koldo.log").read_text()
     return ReminderFigures(
         database=database_name(env),
@@ -585,15 +585,15 @@ async def reminder_run(database_url: str | None, reminders: int, seed: int) -> R
         first_after_due_s=round(first - due, 2),
         last_after_due_s=round(last - due, 2),
         messages_per_second=round(len(times) / (last - due), 1) if times else 0.0,
-        most_accepted_in_1s=_most_in_a_second(sorted(call.time for call, _ in delivered)),
-        most_tried_in_1s=_most_in_a_second(sorted(tried)),
+        most_accepted_in_1s=most_in_a_second(sorted(call.time for call, _ in delivered)),
+        most_tried_in_1s=most_in_a_second(sorted(tried)),
         closest_in_one_chat_s=round(closest, 3),
         answered_429=sum(refused.values()),
         answered_429_by_limit=refused,
-        first_tries_429=_refused_first_tries(posts),
+        first_tries_429=refused_first_tries(posts),
         client_retries_logged=logged.count("); retrying in"),
         outbox_retries_logged=logged.count("; next try in"),
-        errors_logged=_errors_logged(),
+        errors_logged=errors_logged(RESULTS / "bookings_koldo.log"),
         duplicates=sum(n - 1 for n in counts.values()),
         missing=len(expected - counts.keys()),
         sent_in_database=sent,
@@ -603,12 +603,12 @@ async def reminder_run(database_url: str | None, reminders: int, seed: int) -> R
     )
 
 
-def _errors_logged() -> int:
+def errors_logged(log: Path) -> int:
     """ERROR lines in Koldo's log (e.g. the outbox's database pool running dry)."""
-    return (RESULTS / "bookings_koldo.log").read_text().count(" ERROR ")
+    return log.read_text().count(" ERROR ")
 
 
-def _refused_first_tries(posts: list[ApiCall]) -> int:
+def refused_first_tries(posts: list[ApiCall]) -> int:
     """Messages whose first try was refused with 429: the sender's own pace broke a limit
     (the retries of a refused message come after it, each another try of the same text)."""
     first: dict[tuple[int | None, str], int] = {}
@@ -617,7 +617,7 @@ def _refused_first_tries(posts: list[ApiCall]) -> int:
     return sum(status == 429 for status in first.values())
 
 
-def _most_in_a_second(moments: list[float]) -> int:
+def most_in_a_second(moments: list[float]) -> int:
     """The most of these (sorted) moments that fall within any one second."""
     most, first = 0, 0
     for last, moment in enumerate(moments):
@@ -627,7 +627,7 @@ def _most_in_a_second(moments: list[float]) -> int:
     return most
 
 
-def _closest_in_one_chat(delivered: list[tuple[ApiCall, str]]) -> float:
+def closest_in_one_chat(delivered: list[tuple[ApiCall, str]]) -> float:
     """The shortest time between two reminders arriving in one chat (Telegram: ≥ 1 s)."""
     by_chat: dict[int, list[float]] = defaultdict(list)
     for call, _ in delivered:
@@ -640,7 +640,7 @@ def _closest_in_one_chat(delivered: list[tuple[ApiCall, str]]) -> float:
 # --- the command ---------------------------------------------------------------------------------
 
 
-def _print(title: str, figures: object) -> None:
+def print_figures(title: str, figures: object) -> None:
     print(title)
     for name, value in asdict(figures).items():  # type: ignore[call-overload]
         print(f"  {name:<30} {value}")
@@ -666,17 +666,17 @@ async def main() -> None:
     if args.parents:
         load = os.getloadavg()
         figures = await burst(args.database_url, args.parents, args.seed)
-        _print("parents pressing Confirm at once:", figures)
-        results[f"parents_{database}"] = _with_load(asdict(figures), load)
+        print_figures("parents pressing Confirm at once:", figures)
+        results[f"parents_{database}"] = with_load(asdict(figures), load)
     if args.reminders:
         load = os.getloadavg()
         reminder_figures = await reminder_run(args.database_url, args.reminders, args.seed)
-        _print("reminders falling due at once:", reminder_figures)
-        results[f"reminders_{database}"] = _with_load(asdict(reminder_figures), load)
+        print_figures("reminders falling due at once:", reminder_figures)
+        results[f"reminders_{database}"] = with_load(asdict(reminder_figures), load)
     saved.write_text(json.dumps(results, indent=2))
 
 
-def _with_load(figures: dict[str, Any], before: tuple[float, float, float]) -> dict[str, Any]:
+def with_load(figures: dict[str, Any], before: tuple[float, float, float]) -> dict[str, Any]:
     """The figures of a part with the machine's load average before and after it (the machine
     is often shared: a busy one slows every figure down)."""
     return {**figures, "load_before": before, "load_after": os.getloadavg()}
