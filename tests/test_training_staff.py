@@ -107,10 +107,18 @@ async def test_staff_create_a_session_answering_one_question_at_a_time(staff_bot
     assert programme in asked.flat_buttons() and len(asked.flat_buttons()) == 9
     assert all(len(data.encode()) <= 64 for row in asked.button_data for data in row if data)
 
-    # A colleague's press and messages do not answer someone else's dialog.
+    # A colleague's press and messages do not answer someone else's dialog, even while the
+    # colleague is asked the same question in a dialog of their own.
+    await colleague.send_command("/session", "new")
+    theirs = colleague.screen()
     await colleague.press_on(asked.message_id, programme)
     await colleague.send_text("2027-03-03")
-    assert admin.screen().message_id == asked.message_id
+    for message in (asked, theirs):
+        [now] = [
+            m for m in emulator.chat_messages(STAFF_GROUP) if m.message_id == message.message_id
+        ]
+        assert (now.text, now.buttons) == (message.text, message.buttons)
+    assert admin.screen().message_id == theirs.message_id
 
     await admin.press_on(asked.message_id, programme)
     assert admin.screen().text == question(NewSession.settlement, **most)

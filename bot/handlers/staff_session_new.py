@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, Filter, StateFilter
@@ -162,7 +162,8 @@ async def _ask(
     keyboard = None
     if field in ("programme", "settlement", "place_kind", "audience"):
         keyboard = _keyboard(field, await _options(state, field, words))
-    await message.answer(text, reply_markup=keyboard)
+    asked = await message.answer(text, reply_markup=keyboard)
+    await state.update_data({"asked": asked.message_id})
 
 
 async def _again(message: Message, state: FSMContext, words: Words, problem: str) -> None:
@@ -192,6 +193,13 @@ async def on_session_command(
     await _ask(message, state, words, NewSession.programme)
 
 
+async def _is_current(message: object, state: FSMContext, step: str | None) -> TypeGuard[Message]:
+    """The button pressed is on the question this person is being asked now."""
+    if not isinstance(message, Message) or await state.get_state() != step:
+        return False
+    return (await state.get_data()).get("asked") == message.message_id
+
+
 NEXT_AFTER_PICK = {
     "programme": NewSession.settlement,
     "settlement": NewSession.day,
@@ -203,12 +211,12 @@ NEXT_AFTER_PICK = {
 async def on_pick(
     callback: CallbackQuery, callback_data: Pick, state: FSMContext, settings: Settings
 ) -> None:
-    """A button of the current question, pressed by the one who asked (anyone else's press
-    finds no dialog of theirs and is answered by the staff router's catch-all)."""
+    """A button of the current question, pressed by the one who was asked it; anyone else's
+    press changes nothing (it finds no dialog of theirs, or theirs asked on another message)."""
     words = staff_words(settings)
     message = callback.message
     field = callback_data.field
-    if not isinstance(message, Message) or await state.get_state() != f"NewSession:{field}":
+    if not await _is_current(message, state, f"NewSession:{field}"):
         await callback.answer()
         return
     if callback_data.value not in {code for code, _ in await _options(state, field, words)}:
@@ -293,7 +301,7 @@ async def on_trainers(message: Message, state: FSMContext, settings: Settings) -
         return
     await state.update_data({"trainers": [int(part) for part in dict.fromkeys(parts)]})
     await state.set_state(NewSession.confirm)
-    await message.answer(
+    asked = await message.answer(
         summary(words, await state.get_data(), settings),
         reply_markup=_keyboard(
             "confirm",
@@ -305,6 +313,7 @@ async def on_trainers(message: Message, state: FSMContext, settings: Settings) -
             ],
         ),
     )
+    await state.update_data({"asked": asked.message_id})
 
 
 def draft_of(data: dict[str, Any], settings: Settings) -> SessionDraft:
@@ -367,7 +376,7 @@ async def on_confirm(
 ) -> None:
     words = staff_words(settings)
     message = callback.message
-    if not isinstance(message, Message) or await state.get_state() != NewSession.confirm.state:
+    if not await _is_current(message, state, NewSession.confirm.state):
         await callback.answer()
         return
     await message.edit_reply_markup(reply_markup=None)

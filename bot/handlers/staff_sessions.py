@@ -250,7 +250,8 @@ async def on_session_button(
         await _change(callback, callback_data, state, db, settings)
         return
     if action == "keep":
-        await state.clear()
+        if await state.get_state() == MoveSession.confirm.state:
+            await state.clear()
         await callback.answer(words.say("Nothing was changed."))
         await message.edit_reply_markup(reply_markup=None)
         return
