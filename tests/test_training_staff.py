@@ -275,7 +275,11 @@ async def test_sessions_listed_moved_and_cancelled_each_parent_told(staff_bot, e
     week = admin.screen()
     assert "чт, 4 марта, 10:00–12:00" in week.text
     await admin.press_on(week.message_id, cancel)
+    sure = admin.screen()
+    await stranger.press_on(sure.message_id, tr("ru", "No, keep it"))
+    assert admin.screen().buttons == sure.buttons  # refused: the question stays
     await admin.press(tr("ru", "No, keep it"))
+    assert admin.screen().buttons == []
     assert (await rows(db, TrainingSession, TrainingSession.id == first.id))[0].status == "moved"
     await admin.press_on(week.message_id, cancel)
     await admin.press(tr("ru", "✖ Yes, cancel it"))

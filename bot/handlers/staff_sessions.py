@@ -249,15 +249,15 @@ async def on_session_button(
     if action in ("cancel_yes", "move_yes"):
         await _change(callback, callback_data, state, db, settings)
         return
+    about = await training_staff.staff_session(
+        db, actor_id=callback.from_user.id, session_id=session_id
+    )
     if action == "keep":
         if await state.get_state() == MoveSession.confirm.state:
             await state.clear()
         await callback.answer(words.say("Nothing was changed."))
         await message.edit_reply_markup(reply_markup=None)
         return
-    about = await training_staff.staff_session(
-        db, actor_id=callback.from_user.id, session_id=session_id
-    )
     await callback.answer()
     if action == "cancel":
         keyboard = _yes_no(words, "cancel_yes", session_id, words.say("✖ Yes, cancel it"))
