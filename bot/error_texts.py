@@ -48,7 +48,6 @@ ERROR_TEXTS: dict[str, Said] = {
     ),
     # a request's status does not allow the step (core.requests.REQUEST_STATUSES)
     "closed": Said(staff=CLOSED),
-    "not_open": Said(parents=CLOSED),
     "not_waiting": Said(staff=N_("This request is already waiting for the parent.")),
     "already_yours": Said(staff=N_("You have already taken this request.")),
     "withdrawn": Said(
@@ -154,6 +153,33 @@ ERROR_TEXTS: dict[str, Said] = {
     "booking": Said(staff=N_("This visit was not found.")),
     "closing_reason": Said(staff=N_("Please write why the centre is closed.")),
     "not_yet": Said(staff=N_("This visit is on a later day: mark it on the day itself.")),
+    # training sessions run from the staff group (core.training_sessions, core.training_reports)
+    "training_session": Said(staff=N_("There is no training session with this number.")),
+    "not_open": Said(
+        parents=CLOSED,
+        staff=N_("This session was cancelled, has taken place or has already begun."),
+    ),
+    "not_ended": Said(staff=N_("This session has not ended yet: its report can wait until then.")),
+    "ends": Said(staff=N_("The session must end after it begins, and last at most {hours} hours.")),
+    "time": Said(staff=N_("Please write the times like 14:00-16:00.")),
+    "trainers": Said(staff=N_("A session needs from {low} to {high} trainers.")),
+    "unknown_trainer": Said(
+        staff=N_(
+            "Koldo does not know the user {user_id}: a trainer must start Koldo once before "
+            "being given a session."
+        )
+    ),
+    "capacity": Said(staff=N_("Please send a number from {low} to {high}.")),
+    "programme": Said(staff=N_("This programme is no longer offered.")),
+    "settlement": Said(staff=N_("This settlement is no longer on the list.")),
+    "count": Said(staff=N_("Each number must be from 0 to 10000.")),
+    "age_bands_total": Said(
+        staff=N_(
+            "The age bands add up to {by_age}, but girls, boys, women and men to {total}: "
+            "both must give the same total."
+        )
+    ),
+    "note": Said(staff=N_("The note may have at most {most} characters.")),
     # the waiting list (core.waiting_list)
     "not_full": Said(parents=N_("A place at this time has just become free: you can book it now.")),
     "offer_ended": Said(
@@ -193,7 +219,9 @@ def staff_problem_text(words: Words, error: CoreError) -> str:
     """A staff member's problem in the staff group's language. An error whose own code has no
     words is said by its kind (e.g. NotFound("staff") as "not found")."""
     template = _template((error.code, type(error).code), "staff")
-    return words.say(template, **{k: v for k, v in error.params.items() if k == "limit"})
+    return words.say(
+        template, **{k: v for k, v in error.params.items() if isinstance(v, int | str)}
+    )
 
 
 def _format_param(value: Any) -> str:

@@ -88,18 +88,26 @@ async def add_session(
     notices = await tell_subscribers(repos, training, now, after=notices_before)
     audit_session(
         repos, "training.created", training, actor_id=actor_id, at=now,
-        trainers=list(draft.trainer_ids), capacity=draft.capacity, imported=import_key is not None,
+        trainers=list(draft.trainer_ids), capacity=draft.capacity, imported=actor_id is None,
     )  # fmt: skip
     return training, notices
 
 
-async def create_session(db: Database, *, actor_id: int, draft: SessionDraft) -> SessionInfo:
+async def create_session(
+    db: Database, *, actor_id: int, draft: SessionDraft, key: str | None = None
+) -> SessionInfo:
     """A new session from the staff group; its trainers are reminded of it and asked to
-    answer in "My sessions", and its programme's subscribers in its settlement hear of it."""
+    answer in "My sessions", and its programme's subscribers in its settlement hear of it.
+    `key` names the press that created it (stored as its import key): the same press
+    delivered again returns the session it made rather than making another."""
     now = utcnow()
     async with as_staff(db, actor_id, "training.create") as (repos, _member):
+        made = (await repos.trainings.by_import_keys([key])).get(key) if key else None
+        if made is not None:
+            [info] = await infos(repos, [made])
+            return info
         checked = await check_draft(repos, draft, now)
-        training, _ = await add_session(repos, checked, actor_id=actor_id, now=now)
+        training, _ = await add_session(repos, checked, actor_id=actor_id, now=now, import_key=key)
         [info] = await infos(repos, [training])
         return info
 

@@ -20,7 +20,7 @@ from babel.dates import format_timedelta
 
 from bot.content import content_of, source_key
 from bot.filters import InChat
-from bot.handlers import staff_days
+from bot.handlers import staff_days, staff_session_new, staff_sessions
 from bot.outbox import staff_texts
 from bot.outbox.words import Words, staff_words
 from bot.widgets import escape
@@ -45,7 +45,11 @@ HELP = N_(
     "/stats: figures of the week\n"
     "/duty: go on or off duty (urgent requests mention those on duty)\n"
     "/today or /today and a centre's code: today's visits, to mark who came\n"
-    "/close, a centre's code, a date and a reason: close the centre that day"
+    "/close, a centre's code, a date and a reason: close the centre that day\n"
+    "/session new: add a training session (a few questions)\n"
+    "/sessions, /sessions 2027-03-01 or /sessions week: training sessions, to move or cancel\n"
+    "/report_fix and a session's number: correct its attendance report\n"
+    "/cancel: stop the questions of a command"
 )
 
 
@@ -288,6 +292,8 @@ def build_router(staff_chat_id: int | None) -> Router:
     router.callback_query.middleware(learn_staff_name)
     router.callback_query.register(on_card_button, staff_texts.CardAction.filter())
     staff_days.register(router)
+    staff_sessions.register(router)
+    staff_session_new.register(router)
     router.callback_query.register(on_other_button)
     router.message.register(on_queue, Command("queue"))
     router.message.register(on_my, Command("my"))

@@ -176,10 +176,11 @@ def _redrawn(
     return _button(words, booking_id, reference, attendance.came, status)
 
 
-def _parse_day(text: str) -> date | None:
+def parse_day(text: str) -> date | None:
+    """A day as staff type it: 2027-03-01 or 01.03.2027."""
     for pattern in DATE_FORMATS:
         try:
-            return datetime.strptime(text, pattern).date()
+            return datetime.strptime(text.strip(), pattern).date()
         except ValueError:
             continue
     return None
@@ -194,7 +195,7 @@ async def on_close(
         CLOSE_USAGE, example=next(iter(centres), "centre"), centres=", ".join(centres)
     )
     parts = (command.args or "").split(maxsplit=2)
-    day = _parse_day(parts[1]) if len(parts) >= 2 else None
+    day = parse_day(parts[1]) if len(parts) >= 2 else None
     if len(parts) < 3 or day is None:
         await message.reply(usage)
         return
