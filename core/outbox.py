@@ -55,6 +55,8 @@ class Kind(StrEnum):
     URGENT_ALERT = "urgent_alert"  # announce an urgent request with the on-duty staff
     ESCALATION = "escalation"  # nobody has taken the request yet
     GROUP_ERASURE = "group_erasure"  # delete an erased request's topic and messages (reason)
+    # Someone asks to be a peer trainer (payload: user_id, application), with Approve / Decline.
+    TRAINER_APPLICATION = "trainer_application"
     # To a parent.
     STAFF_REPLY = "staff_reply"  # (payload: message_id)
     STATUS_NOTICE = "status_notice"  # (payload: status)
@@ -62,6 +64,7 @@ class Kind(StrEnum):
     DAY_CLOSED = "day_closed"  # a visit cancelled as its day closed (booking_id)
     BOOKING_REMINDER = "booking_reminder"  # a visit is coming (booking_id; payload: which)
     WAITING_OFFER = "waiting_offer"  # a freed place held for the parent (payload: entry_id)
+    TRAINER_DECISION = "trainer_decision"  # approved, declined or revoked (payload: decision)
 
 
 class Audience(StrEnum):
@@ -88,6 +91,7 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.URGENT_ALERT: KindSpec(Audience.STAFF_GROUP),
     Kind.ESCALATION: KindSpec(Audience.STAFF_GROUP),
     Kind.GROUP_ERASURE: KindSpec(Audience.STAFF_GROUP),
+    Kind.TRAINER_APPLICATION: KindSpec(Audience.STAFF_GROUP),
     Kind.STAFF_REPLY: KindSpec(Audience.PERSON),
     Kind.STATUS_NOTICE: KindSpec(Audience.PERSON, quiet=True),
     Kind.SATISFACTION_QUESTION: KindSpec(Audience.PERSON, quiet=True),
@@ -95,6 +99,7 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.BOOKING_REMINDER: KindSpec(Audience.PERSON, quiet=True),
     # An offer lasts half an hour: held back until morning it would only arrive expired.
     Kind.WAITING_OFFER: KindSpec(Audience.PERSON),
+    Kind.TRAINER_DECISION: KindSpec(Audience.PERSON, quiet=True),
 }
 
 
