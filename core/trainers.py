@@ -21,7 +21,7 @@ from core.errors import ConsentRequired, InvalidInput, InvalidTransition, NotFou
 from core.outbox import STAFF_CHAT, Kind, enqueue
 from core.people import MAX_NAME, Role, RoleStatus, person, role
 from core.staff import as_staff, staff_names
-from storage.database import Database
+from storage.database import AlreadyStored, Database
 from storage.models import Person, PersonRole, Programme, Settlement
 from storage.repositories import Repositories
 
@@ -111,6 +111,17 @@ async def apply_as_trainer(
     Decline. Asking again while one waits (a second press, an update delivered again) or once
     a trainer changes nothing and says where the person stands."""
     name = parse_name(name)
+    try:
+        return await _apply(db, user_id, name, settlement_code, programmes)
+    except AlreadyStored:
+        # The same person's first application sent twice at once (a tap on two devices): the
+        # other one went, and this one asks nothing new.
+        return await standing(db, user_id) or Standing.PENDING
+
+
+async def _apply(
+    db: Database, user_id: int, name: str, settlement_code: str, programmes: list[str]
+) -> Standing:
     now = utcnow()
     async with db.transaction() as repos:
         if not await has_current_consent(repos, user_id):

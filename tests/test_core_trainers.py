@@ -238,3 +238,10 @@ async def test_erasing_a_staff_member_keeps_them_staff(db):
     await forget_user(db, STAFF, key=KEY)
     [member] = await list_staff(db)
     assert (member.user_id, member.name, member.on_duty) == (STAFF, f"Admin {STAFF}", True)
+
+
+async def test_a_first_application_sent_twice_at_once_goes_once(db):
+    await person_agreed(db)
+    answers = await asyncio.gather(applied(db), applied(db))
+    assert sorted(answers) == [Standing.APPLIED, Standing.PENDING]
+    assert len([k for k in await outbox_kinds(db) if k[1] == "trainer_application"]) == 1

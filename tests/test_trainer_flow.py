@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.outbox import staff_texts
+from bot.outbox.fit import visible_length
+from bot.outbox.words import Words
+from core.people import RoleStatus
 from core.staff import add_staff
-from core.trainers import apply_as_trainer
+from core.trainers import Application, apply_as_trainer
 from storage.models import AuditEntry, OutboxEntry, PersonRole
-from tests.e2e import onboard, rows, tr, trn
+from tests.e2e import catalogs, onboard, rows, tr, trn
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.emulator.views import Alert
 from tests.harness import RunningBot, bot_running
@@ -267,3 +273,24 @@ async def test_two_staff_pressing_at_once_make_one_decision(staff_bot, emulator)
     assert redrawn.buttons == [] and redrawn.text.splitlines()[-1].startswith(
         "✅ Одобрено: Айпери, " if status == "active" else "❌ Отклонено: Нурлан, "
     )
+
+
+def test_trainer_texts_fit_telegram_whatever_they_hold():
+    """The longest name, every programme, many trainers: each message within Telegram's
+    limits, the buttons' data within 64 bytes."""
+    words = Words(catalogs(), "ky", ZoneInfo("Asia/Bishkek"))
+    programmes = {f"programme-{n}": "П" * 200 for n in range(9)}
+    moment = datetime(2027, 2, 22, 8, 0, tzinfo=UTC)
+    longest = Application(
+        user_id=9_999_999_999, name="Ы" * 128, settlement_code="ak-bata",
+        programmes=tuple(programmes), status=RoleStatus.REQUESTED, application=10_000,
+        requested_at=moment, decided_by=None, decided_at=None,
+    )  # fmt: skip
+    text, keyboard = staff_texts.trainer_application(words, longest, {"ak-bata": "Б" * 200},
+                                                     programmes)  # fmt: skip
+    assert visible_length(text) <= 4096 and keyboard is not None
+    assert all(len(b.callback_data.encode()) <= 64 for row in keyboard.inline_keyboard
+               for b in row)  # fmt: skip
+    parts = staff_texts.trainers_list(words, [longest] * 300, {}, programmes)
+    assert len(parts) > 1 and all(visible_length(part) <= 4096 for part in parts)
+    assert sum(part.count("tg://user?id=") for part in parts) == 300
