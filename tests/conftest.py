@@ -149,6 +149,8 @@ async def _reset_postgres_state(url: str) -> None:
             await connection.execute(
                 text(f"TRUNCATE {', '.join(STATE_TABLES)} RESTART IDENTITY CASCADE")
             )
+            # Days closed by staff (/close) are kept by the seed below, as in production.
+            await connection.execute(text("DELETE FROM centre_closures WHERE by_staff"))
         await reference.seed(db, REFERENCE_FILE)
     finally:
         await db.dispose()

@@ -21,6 +21,7 @@ from bot.dialogs.states import (
     MyRequestsSG,
     TrainerSG,
 )
+from bot.dialogs.trainer import AFTER_CONSENT
 from bot.i18n import gettext_
 from bot.widgets import B, T
 from core.forms import Category
@@ -76,7 +77,7 @@ async def on_result(_start_data: Data, result: Any, manager: DialogManager) -> N
         if result["consented"] and then in {c.value for c in Category}:
             await manager.start(first_question(Category(then)), data={"category": then})
             return
-        if result["consented"] and then == "trainer":
+        if result["consented"] and then == AFTER_CONSENT:
             await manager.start(TrainerSG.name)
             return
         if not result["consented"]:

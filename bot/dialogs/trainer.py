@@ -26,6 +26,9 @@ from bot.widgets import B, T, choices
 from core.trainers import Standing, apply_as_trainer, parse_name
 
 NAME, SETTLEMENT, STANDING = "name", "settlement", "standing"
+# What the privacy notice hands back to the menu when /trainer opened it: the menu then opens
+# the first question.
+AFTER_CONSENT = "trainer"
 PROGRAMMES = "programmes"  # the multi-select widget's id
 # What this dialog says for codes other screens word otherwise.
 OWN_CODES = {"consent_required": "trainer_consent"}

@@ -9,6 +9,7 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from bot.dialogs.language import ONBOARDING
 from bot.dialogs.states import ConsentSG, ForgetSG, LanguageSG, MenuSG, TrainerSG
+from bot.dialogs.trainer import AFTER_CONSENT
 from core.trainers import standing
 from core.users import Profile
 from storage.database import Database
@@ -65,7 +66,7 @@ async def on_trainer(
     await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
     if not profile.consented:
         await dialog_manager.start(
-            ConsentSG.notice, data={"then": "trainer"}, show_mode=ShowMode.SEND
+            ConsentSG.notice, data={"then": AFTER_CONSENT}, show_mode=ShowMode.SEND
         )
         return
     already = await standing(db, profile.user_id)

@@ -34,11 +34,6 @@ class PeopleRepository:
         )
         return [(person, role_row) for person, role_row in rows]
 
-    async def roles_of(self, user_id: int) -> list[PersonRole]:
-        return list(
-            await self.session.scalars(select(PersonRole).where(PersonRole.user_id == user_id))
-        )
-
     async def change_role(
         self, user_id: int, role: str, *, where: dict[str, Any], values: dict[str, Any]
     ) -> bool:
