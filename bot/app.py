@@ -24,6 +24,7 @@ from bot.dialogs.language import language_dialog
 from bot.dialogs.menu import menu_dialog
 from bot.dialogs.my_bookings import my_bookings_dialog
 from bot.dialogs.my_requests import my_requests_dialog
+from bot.dialogs.trainer import trainer_dialog
 from bot.filters import InPrivateChat
 from bot.flood import FloodGuard, FloodMiddleware
 from bot.handlers import booking_answers, commands, errors, fallback, parent_replies, staff
@@ -53,6 +54,8 @@ COMMANDS = {
     "cancel": N_("Stop and go to the menu"),
     # Translators: Telegram's command menu: what /forget does (erases the parent's personal data).
     "forget": N_("Erase my data"),
+    # Translators: Telegram's command menu: what /trainer does (ask CPC to become a peer trainer).
+    "trainer": N_("Become a peer trainer"),
 }
 
 # Shown in the chat before the first /start (Telegram allows 512 characters).
@@ -197,6 +200,7 @@ def parents_router() -> Router:
         booking_dialog(),
         my_bookings_dialog(),
         info_dialog(),
+        trainer_dialog(),
         forget_dialog(),
         fallback.build_router(),
     )

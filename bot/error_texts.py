@@ -83,6 +83,17 @@ ERROR_TEXTS: dict[str, Said] = {
         parents=N_("This settlement is no longer on the list. Please choose again.")
     ),
     "bad_query": Said(staff=N_("Send /find K-000123 or /find and a phone number.")),
+    # asking to be a peer trainer (core.trainers)
+    "trainer_name": Said(
+        parents=N_("Please write your name in letters, for example: Aigul Asanova.")
+    ),
+    "no_programme": Said(parents=N_("Please choose at least one programme.")),
+    "unknown_programme": Said(
+        parents=N_("This programme is no longer on the list. Please choose again.")
+    ),
+    "trainer_consent": Said(parents=N_("To apply, please first agree to how we use your data.")),
+    "trainer": Said(staff=N_("This person has not asked to be a peer trainer.")),
+    "not_trainer": Said(staff=N_("This person is not a peer trainer now.")),
     # the front's own: what was sent cannot be used on this screen
     "not_text": Said(
         parents=N_(

@@ -8,6 +8,8 @@ person to them any more:
 * the parent's id leaves their messages (with the source key, which holds their chat's id) and
   their status steps; the outbox entries and message links of their chat are deleted;
 * in the audit log their id gives way to a pseudonym (see `pseudonym`);
+* their name and settlement leave the list of people (core.people.forget_person); the roles
+  they held stay, with who decided them, and a trainer's role ends;
 * in the staff group, the request's topic, or without topics the bot's messages about it, are
   deleted by the sender (`Kind.GROUP_ERASURE`), which leaves a line saying so.
 
@@ -26,6 +28,7 @@ from enum import StrEnum
 from core.bookings import forget_parent as forget_bookings
 from core.clock import utcnow
 from core.outbox import Kind, to_staff
+from core.people import forget_person
 from core.requests import (
     REQUEST_STATUSES,
     Author,
@@ -78,6 +81,7 @@ async def forget_user(db: Database, user_id: int, *, key: bytes) -> ErasureRepor
         await _erase(repos, requests, Reason.PARENT, now)
         await forget_bookings(repos, user_id, now)
         await forget_trainings(repos, user_id, now)
+        await forget_person(repos, user_id, now)
         await repos.outbox.forget_chat(user_id)
         await repos.audit.pseudonymise_actor(user_id, alias)
         await repos.audit.pseudonymise_object("user", user_id, alias)

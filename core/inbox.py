@@ -24,9 +24,9 @@ from core.requests import (
     change_status,
     record_message,
 )
-from core.staff import as_staff
+from core.staff import as_staff, is_listed
 from storage.database import Database
-from storage.models import Request, RequestMessage, StaffMember
+from storage.models import PersonRole, Request, RequestMessage
 from storage.repositories import Repositories
 
 # What the parent hears about; other changes (e.g. a reassignment) are staff business.
@@ -36,7 +36,7 @@ TOLD_TO_PARENT = frozenset({Status.IN_PROGRESS, Status.WAITING_PARENT, Status.RE
 @asynccontextmanager
 async def _staff_action(
     db: Database, staff_id: int, request_id: int, action: str
-) -> AsyncIterator[tuple[Repositories, Request, StaffMember]]:
+) -> AsyncIterator[tuple[Repositories, Request, PersonRole]]:
     """A transaction for a listed staff member over an existing request; a refusal is logged."""
     async with as_staff(db, staff_id, action, f"request {request_id}") as (repos, member):
         request = await repos.requests.get(request_id)
@@ -119,7 +119,7 @@ async def reassign(db: Database, *, staff_id: int, request_id: int, to_staff_id:
             # Taken already: the status stays, the card names the new assignee.
             to_staff(repos, request, Kind.STAFF_EVENT, now, actor_id=staff_id, **event)
             await refresh_card(repos, request, now)
-        if await repos.staff.get(to_staff_id) is None:
+        if not await is_listed(repos, to_staff_id):
             raise NotFound("staff")
         request.assignee_id = to_staff_id
         request.taken_at = request.taken_at or now

@@ -26,7 +26,7 @@ from core.requests import (
     Status,
     format_reference,
 )
-from core.staff import Staff, as_staff, list_staff
+from core.staff import Staff, as_staff, list_staff, staff_names
 from storage.database import Database
 from storage.models import Request, RequestMessage, Settlement
 from storage.repositories import Repositories
@@ -118,10 +118,6 @@ class StaffMessage:
     language: str
 
 
-async def _names(repos: Repositories) -> dict[int, str]:
-    return {member.user_id: member.name for member in await repos.staff.all()}
-
-
 async def _card(repos: Repositories, request_id: int) -> Card | None:
     request = await repos.requests.get(request_id)
     if request is None:
@@ -129,7 +125,7 @@ async def _card(repos: Repositories, request_id: int) -> Card | None:
     messages = await repos.requests.messages(
         request.id, authors=(Author.PARENT.value, Author.STAFF.value)
     )
-    names = await _names(repos)
+    names = await staff_names(repos)
     return Card(
         id=request.id,
         reference=format_reference(request.id),
@@ -209,7 +205,7 @@ async def _queue(repos: Repositories, *, assignee_id: int | None = None) -> list
     requests = await repos.requests.open_requests(
         [status.value for status in OPEN_STATUSES], assignee_id=assignee_id, limit=QUEUE_SHOWN
     )
-    names = await _names(repos)
+    names = await staff_names(repos)
     return [_item(request, names) for request in requests]
 
 
@@ -220,7 +216,7 @@ async def find(db: Database, *, staff_id: int, query: str) -> list[QueueItem]:
     """By reference (K-000123, or just 123) or by a phone number in any usual spelling."""
     query = query.strip()
     async with as_staff(db, staff_id, "command.find") as (repos, _member):
-        names = await _names(repos)
+        names = await staff_names(repos)
         match = _REFERENCE.match(query.replace(" ", ""))
         if match and len(match.group(1)) < 9:
             request = await repos.requests.get(int(match.group(1)))

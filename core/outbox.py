@@ -58,6 +58,8 @@ class Kind(StrEnum):
     GROUP_ERASURE = "group_erasure"  # delete an erased request's topic and messages (reason)
     # Booked visits a change of the reference data no longer allows (payload: overflows).
     DATA_OVERFLOW = "data_overflow"
+    # Someone asks to be a peer trainer (payload: user_id, application), with Approve / Decline.
+    TRAINER_APPLICATION = "trainer_application"
     # To a parent.
     STAFF_REPLY = "staff_reply"  # (payload: message_id)
     STATUS_NOTICE = "status_notice"  # (payload: status)
@@ -74,6 +76,7 @@ class Kind(StrEnum):
     TRAINING_REPORT_DUE = "training_report_due"  # a trainer has not reported attendance yet
     # Into the staff group.
     TRAINER_DROPPED = "trainer_dropped"  # a trainer can't lead a session (payload: user_id)
+    TRAINER_DECISION = "trainer_decision"  # approved, declined or revoked (payload: decision)
 
 
 class Audience(StrEnum):
@@ -101,6 +104,7 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.ESCALATION: KindSpec(Audience.STAFF_GROUP),
     Kind.GROUP_ERASURE: KindSpec(Audience.STAFF_GROUP),
     Kind.DATA_OVERFLOW: KindSpec(Audience.STAFF_GROUP),
+    Kind.TRAINER_APPLICATION: KindSpec(Audience.STAFF_GROUP),
     Kind.STAFF_REPLY: KindSpec(Audience.PERSON),
     Kind.STATUS_NOTICE: KindSpec(Audience.PERSON, quiet=True),
     Kind.SATISFACTION_QUESTION: KindSpec(Audience.PERSON, quiet=True),
@@ -116,6 +120,7 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.TRAINING_REMINDER: KindSpec(Audience.PERSON, quiet=True),
     Kind.TRAINING_REPORT_DUE: KindSpec(Audience.PERSON, quiet=True),
     Kind.TRAINER_DROPPED: KindSpec(Audience.STAFF_GROUP),
+    Kind.TRAINER_DECISION: KindSpec(Audience.PERSON, quiet=True),
 }
 
 

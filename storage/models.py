@@ -234,17 +234,43 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class StaffMember(Base):
-    """A person allowed to act in the staff group. Removing them deletes the row; the audit log
-    keeps who added and removed whom."""
+class Person(Base):
+    """Someone CPC knows by name: a staff member, or a peer trainer (or someone who asked to
+    be one). A parent needs no row: whoever writes to the bot in a private chat is served as a
+    parent. Erasure (core.erasure) blanks the name and settlement and keeps the row, which the
+    roles below hang on."""
 
-    __tablename__ = "staff_members"
+    __tablename__ = "people"
 
     user_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
-    name: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str | None] = mapped_column(String(128))
+    settlement_code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PersonRole(Base):
+    """One role of a person (core.people.Role), one row per role: applying again after a
+    decline reuses it with the next `application` number, so a button under an old
+    application cannot decide a new one. `status` is requested → active | declined | withdrawn,
+    active → revoked (core.people.RoleStatus); a role taken away is kept as revoked, so who
+    held which role, and who decided, can be answered later. `is_admin` and `on_duty` mean
+    something for staff, `programmes` (codes from the `programmes` table) for trainers."""
+
+    __tablename__ = "person_roles"
+    __table_args__ = (Index("ix_person_roles_role_status", "role", "status"),)
+
+    user_id: Mapped[int] = mapped_column(
+        TelegramId, ForeignKey("people.user_id"), primary_key=True, autoincrement=False
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
-    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    programmes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    application: Mapped[int] = mapped_column(Integer, default=1)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_by: Mapped[int | None] = mapped_column(TelegramId)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class OutboxEntry(Base):

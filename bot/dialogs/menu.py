@@ -19,7 +19,9 @@ from bot.dialogs.states import (
     MenuSG,
     MyBookingsSG,
     MyRequestsSG,
+    TrainerSG,
 )
+from bot.dialogs.trainer import AFTER_CONSENT
 from bot.i18n import gettext_
 from bot.widgets import B, T
 from core.forms import Category
@@ -74,6 +76,9 @@ async def on_result(_start_data: Data, result: Any, manager: DialogManager) -> N
         then = result.get("then")
         if result["consented"] and then in {c.value for c in Category}:
             await manager.start(first_question(Category(then)), data={"category": then})
+            return
+        if result["consented"] and then == AFTER_CONSENT:
+            await manager.start(TrainerSG.name)
             return
         if not result["consented"]:
             manager.dialog_data["notice"] = "declined"

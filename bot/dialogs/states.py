@@ -64,3 +64,11 @@ class MyBookingsSG(StatesGroup):
     list = State()
     details = State()
     cancel = State()
+
+
+class TrainerSG(StatesGroup):
+    name = State()
+    settlement = State()
+    programmes = State()
+    summary = State()
+    done = State()  # sent, or nothing to ask (waiting already, or a trainer already)

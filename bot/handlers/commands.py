@@ -8,8 +8,11 @@ from aiogram.types import Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from bot.dialogs.language import ONBOARDING
-from bot.dialogs.states import ConsentSG, ForgetSG, LanguageSG, MenuSG
+from bot.dialogs.states import ConsentSG, ForgetSG, LanguageSG, MenuSG, TrainerSG
+from bot.dialogs.trainer import AFTER_CONSENT
+from core.trainers import standing
 from core.users import Profile
+from storage.database import Database
 
 
 async def show_home(manager: DialogManager, profile: Profile, notice: str | None = None) -> None:
@@ -51,6 +54,30 @@ async def on_forget(message: Message, dialog_manager: DialogManager, profile: Pr
     await dialog_manager.start(ForgetSG.confirm, show_mode=ShowMode.SEND)
 
 
+async def on_trainer(
+    message: Message, dialog_manager: DialogManager, profile: Profile, db: Database
+) -> None:
+    """Ask to become a peer trainer, above the menu: the privacy notice first for someone who
+    has not agreed to it (the menu then opens the questions), and no questions for someone
+    already waiting or already a trainer."""
+    if profile.language is None:
+        await show_home(dialog_manager, profile)
+        return
+    await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+    if not profile.consented:
+        await dialog_manager.start(
+            ConsentSG.notice, data={"then": AFTER_CONSENT}, show_mode=ShowMode.SEND
+        )
+        return
+    already = await standing(db, profile.user_id)
+    if already is None:
+        await dialog_manager.start(TrainerSG.name, show_mode=ShowMode.SEND)
+    else:
+        await dialog_manager.start(
+            TrainerSG.done, data={"standing": already.value}, show_mode=ShowMode.SEND
+        )
+
+
 def build_router() -> Router:
     """For parents' private chats (the caller filters the chat)."""
     router = Router(name="parent-commands")
@@ -58,4 +85,5 @@ def build_router() -> Router:
     router.message.register(on_cancel, Command("cancel"))
     router.message.register(on_language, Command("language"))
     router.message.register(on_forget, Command("forget"))
+    router.message.register(on_trainer, Command("trainer"))
     return router

@@ -20,7 +20,7 @@ from babel.dates import format_timedelta
 
 from bot.content import content_of, source_key
 from bot.filters import InChat
-from bot.handlers import staff_days, staff_session_new, staff_sessions
+from bot.handlers import staff_days, staff_session_new, staff_sessions, staff_trainers
 from bot.outbox import staff_texts
 from bot.outbox.words import Words, staff_words
 from bot.widgets import escape
@@ -199,7 +199,8 @@ async def on_duty(message: Message, db: Database, settings: Settings) -> None:
 
 
 async def on_help(message: Message, settings: Settings) -> None:
-    await message.reply(staff_words(settings).say(HELP))
+    words = staff_words(settings)
+    await message.reply(words.say(HELP) + "\n" + words.say(staff_trainers.HELP))
 
 
 # ---------------------------------------------------------------------- topic messages
@@ -294,6 +295,7 @@ def build_router(staff_chat_id: int | None) -> Router:
     staff_days.register(router)
     staff_sessions.register(router)
     staff_session_new.register(router)
+    staff_trainers.register(router)
     router.callback_query.register(on_other_button)
     router.message.register(on_queue, Command("queue"))
     router.message.register(on_my, Command("my"))

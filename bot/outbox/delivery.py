@@ -48,13 +48,17 @@ from core import (
     morning_summary,
     outbox,
     overflow_notice,
+    reference,
     reminders,
+    trainers,
     training_reminders,
 )
 from core.inbox_views import Addressee, Card
 from core.outbox import PROGRESS, Delivery, Kind
+from core.people import RoleStatus
 from core.requests import Author, Status
 from core.staff import list_staff
+from core.trainers import Decision
 from storage.database import Database
 from storage.outage import Outage
 
@@ -474,6 +478,23 @@ class Deliverer:
         await erasure.group_traces_removed(self.db, traces.request_id)
         return []
 
+    async def trainer_application(self, delivery: Delivery) -> Sent:
+        """An application to be a peer trainer, drawn as it is now: one decided, withdrawn or
+        replaced by a newer one before its turn came is not posted (the newer has its own)."""
+        found = await trainers.application_of(self.db, int(delivery.payload["user_id"]))
+        if (
+            found is None
+            or found.status != RoleStatus.REQUESTED
+            or found.application != int(delivery.payload["application"])
+        ):
+            return []
+        chat_id = await self._group_id()
+        text, markup = staff_texts.trainer_application(
+            self.staff_words, found, *await trainer_names(self.db, self.staff_words.language)
+        )
+        method = SendMessage(chat_id=chat_id, text=text, reply_markup=markup)
+        return [await self._send(chat_id, method)]
+
     async def say_refused(self, delivery: Delivery, error: str) -> None:
         """Telegram refused a group entry for good: say so where its request lives (or in the
         group), so staff know something is missing and why. When it was the card itself, the
@@ -600,6 +621,23 @@ class Deliverer:
         text = training_texts.trainer_dropped(self.staff_words, notice, user_id)
         return await self._send_all(delivery, chat_id, self._texts(chat_id, text, {}))
 
+    async def trainer_decision(self, delivery: Delivery) -> Sent:
+        notice = await trainers.notice_for(self.db, delivery.chat_id)
+        if notice is None:
+            return []
+        words = Words(self.i18n, notice.language or self.i18n.default_locale, self.zone)
+        text = parent_texts.trainer_decision(words, Decision(delivery.payload["decision"]))
+        return [await self._send(notice.user_id, SendMessage(chat_id=notice.user_id, text=text))]
+
+
+async def trainer_names(db: Database, language: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Settlement and programme names by code in `language`, to draw trainers for staff."""
+    programmes = {
+        p.code: p.name.get(language) or p.name.get("ru", p.code)
+        for p in await reference.programmes(db)
+    }
+    return await inbox_views.settlement_names(db, language), programmes
+
 
 Renderer = Callable[[Deliverer, Delivery], Awaitable[Sent]]
 
@@ -627,6 +665,8 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.TRAINING_REMINDER: Deliverer.training_notice,
     Kind.TRAINING_REPORT_DUE: Deliverer.training_notice,
     Kind.TRAINER_DROPPED: Deliverer.trainer_dropped,
+    Kind.TRAINER_APPLICATION: Deliverer.trainer_application,
+    Kind.TRAINER_DECISION: Deliverer.trainer_decision,
 }
 
 

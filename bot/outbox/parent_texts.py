@@ -12,6 +12,7 @@ from bot.widgets import escape
 from core.day_roster import ClosureNotice
 from core.reminders import Offered, Reminded, Which
 from core.requests import Satisfaction, Status
+from core.trainers import Decision
 from koldo.i18n import N_
 
 STATUS_NOTICE = {
@@ -161,3 +162,25 @@ def waiting_offer(words: Words, offered: Offered) -> tuple[str, InlineKeyboardMa
         callback_data=TakeOffer(entry_id=offered.entry_id).pack(),
     )
     return f"{title}\n{lines}\n\n{hint}", InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+# --- peer trainers -----------------------------------------------------------------------------
+
+TRAINER_DECISION = {
+    Decision.APPROVED: N_(
+        "🎓 <b>CPC has approved your application.</b> You are now a peer trainer. "
+        "Thank you for sharing what you learned with others!"
+    ),
+    Decision.DECLINED: N_(
+        "CPC has not approved your application to be a peer trainer this time. "
+        "If you have questions, please ask at a CPC day centre."
+    ),
+    Decision.REVOKED: N_(
+        "CPC has ended your role as a peer trainer. "
+        "If you have questions, please ask at a CPC day centre."
+    ),
+}
+
+
+def trainer_decision(words: Words, decision: Decision) -> str:
+    return words.say(TRAINER_DECISION[decision])

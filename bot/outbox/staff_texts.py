@@ -28,8 +28,10 @@ from core.forms import (
 from core.inbox_views import Card, ReplyMark
 from core.morning_summary import DaySummary, ServiceDay
 from core.overflow_notice import OverflowLine
+from core.people import RoleStatus
 from core.requests import REQUEST_STATUSES, Satisfaction, Status, Step
 from core.staff import Staff
+from core.trainers import Application
 from koldo import labels
 from koldo.i18n import N_
 
@@ -473,3 +475,93 @@ def _service_day(words: Words, service: ServiceDay) -> str:
             "⏳ {n} on the waiting list", "⏳ {n} on the waiting list", service.waiting
         )
     return line
+
+
+# --- peer trainers -----------------------------------------------------------------------------
+
+TRAINER_OUTCOME = {
+    RoleStatus.ACTIVE: N_("✅ Approved by {name}, {moment}."),
+    RoleStatus.DECLINED: N_("❌ Declined by {name}, {moment}."),
+    RoleStatus.REVOKED: N_("🚫 The trainer role was revoked by {name}, {moment}."),
+    RoleStatus.WITHDRAWN: N_("↩️ Withdrawn: the person's data was erased at their request."),
+}
+
+
+class TrainerDecision(CallbackData, prefix="trn"):
+    """Approve / Decline under application number `application` of a person (never more than
+    about 30 bytes packed: two numbers and a flag)."""
+
+    user_id: int
+    application: int
+    approve: bool
+
+
+def _trainer_lines(
+    application: Application, settlements: dict[str, str], programmes: dict[str, str]
+) -> list[str]:
+    name = escape(application.name or "—")
+    link = f'<a href="tg://user?id={application.user_id}">{application.user_id}</a>'
+    settlement = escape(settlements.get(application.settlement_code or "", "—"))
+    names = [escape(programmes.get(code, code)) for code in application.programmes]
+    return [f"👤 <b>{name}</b> · {link}", f"📍 {settlement}", f"📚 {', '.join(names)}"]
+
+
+def trainer_application(
+    words: Words, application: Application, settlements: dict[str, str], programmes: dict[str, str]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """An application to be a peer trainer, with Approve / Decline while it waits, else who
+    decided it. `settlements` and `programmes` are names by code in the staff language."""
+    lines = [
+        words.say("🎓 <b>Application to be a peer trainer</b>"),
+        *_trainer_lines(application, settlements, programmes),
+        "🗓 " + escape(words.moment(application.requested_at)),
+    ]
+    if application.status != RoleStatus.REQUESTED:
+        outcome = TRAINER_OUTCOME.get(application.status)
+        if outcome is not None:
+            moment = words.moment(application.decided_at) if application.decided_at else ""
+            lines.append(words.say(outcome, name=application.decided_by or "—", moment=moment))
+        return "\n".join(lines), None
+    row = [
+        InlineKeyboardButton(
+            # Translators: button under an application to be a peer trainer, in the staff group.
+            text=words.say("✅ Approve"),
+            callback_data=TrainerDecision(
+                user_id=application.user_id, application=application.application, approve=True
+            ).pack(),
+        ),
+        InlineKeyboardButton(
+            # Translators: button under an application to be a peer trainer, in the staff group.
+            text=words.say("❌ Decline"),
+            callback_data=TrainerDecision(
+                user_id=application.user_id, application=application.application, approve=False
+            ).pack(),
+        ),
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+def trainers_list(
+    words: Words,
+    applications: list[Application],
+    settlements: dict[str, str],
+    programmes: dict[str, str],
+) -> list[str]:
+    """`/trainers`: waiting applications, then active trainers, each in a few lines; as many
+    messages as Telegram's length needs."""
+    if not applications:
+        return [words.say("Nobody is a peer trainer yet, and no application is waiting.")]
+    waiting = [a for a in applications if a.status == RoleStatus.REQUESTED]
+    active = [a for a in applications if a.status == RoleStatus.ACTIVE]
+    blocks = []
+    for title, group in (
+        (words.say_n("⏳ <b>{n} application waits</b>", "⏳ <b>{n} applications wait</b>",
+                     len(waiting)), waiting),
+        (words.say_n("🎓 <b>{n} peer trainer</b>", "🎓 <b>{n} peer trainers</b>",
+                     len(active)), active),
+    ):  # fmt: skip
+        if group:
+            blocks.append(title)
+            blocks += ["\n".join(_trainer_lines(a, settlements, programmes)) for a in group]
+    blocks.append(words.say("/revoke_trainer and a person's id takes the trainer role away."))
+    return split_html("\n\n".join(blocks))

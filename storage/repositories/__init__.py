@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.repositories.audit import AuditRepository
 from storage.repositories.bookings import BookingRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.people import PeopleRepository
 from storage.repositories.reference import ReferenceRepository
 from storage.repositories.requests import RequestRepository
-from storage.repositories.staff import StaffRepository
 from storage.repositories.trainings import TrainingRepository
 from storage.repositories.users import UserRepository
 
@@ -24,7 +24,7 @@ class Repositories:
         self.reference = ReferenceRepository(session)
         self.audit = AuditRepository(session)
         self.outbox = OutboxRepository(session)
-        self.staff = StaffRepository(session)
+        self.people = PeopleRepository(session)
         self.bookings = BookingRepository(session)
         self.trainings = TrainingRepository(session)
 
