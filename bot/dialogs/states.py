@@ -17,7 +17,6 @@ class MenuSG(StatesGroup):
 
 class InfoSG(StatesGroup):
     urgent = State()
-    trainings = State()
 
 
 class FormSG(StatesGroup):
@@ -64,3 +63,12 @@ class MyBookingsSG(StatesGroup):
     list = State()
     details = State()
     cancel = State()
+
+
+class TrainingsSG(StatesGroup):
+    settlement = State()
+    sessions = State()
+    details = State()
+    signed_up = State()
+    mine = State()  # My trainings
+    cancel = State()  # a sign-up, before it is cancelled
