@@ -136,10 +136,11 @@ async def sessions_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict
     found = await upcoming_sessions(db(dialog_manager), settlement_code=settlement)
     programmes = await _programmes(dialog_manager)
     names = await _settlement_names(dialog_manager)
-    # Translators: on the list of training sessions, instead of a settlement's name.
-    place = (
-        pick(names.get(settlement, {})) or settlement if settlement else gettext_("All settlements")
-    )
+    if settlement:
+        place = pick(names.get(settlement, {})) or settlement
+    else:
+        # Translators: on the list of training sessions, instead of a settlement's name.
+        place = gettext_("All settlements")
     return {
         "place": place,
         "days": UPCOMING_DAYS,
@@ -185,9 +186,11 @@ async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
     settlements = await _settlement_names(dialog_manager)
     return {
         "programme_html": _programme_html(session, programmes),
-        "when": _when(session, dialog_manager),
-        "place": _place(session, settlements),
-        "audience": gettext_(AUDIENCE[session.audience]),
+        "lines_html": Safe(
+            f"📅 {escape(_when(session, dialog_manager))}\n"
+            f"📍 {escape(_place(session, settlements))}\n"
+            f"👥 {escape(gettext_(AUDIENCE[session.audience]))}"
+        ),
         "left": session.places_left,
         "open": view.open,
         "cancelled": session.status == SessionStatus.CANCELLED,
@@ -325,7 +328,7 @@ MY_TRAININGS = B("🎓 My trainings")
 def _session_lines() -> tuple[T, ...]:
     return (
         Format("{programme_html}"),
-        T("\n📅 {when}\n📍 {place}\n👥 {audience}"),
+        Format("\n{lines_html}"),
     )
 
 
