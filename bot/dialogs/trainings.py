@@ -17,12 +17,20 @@ from typing import Any
 from aiogram import F
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Data, Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button, Column, ScrollingGroup, SwitchTo
+from aiogram_dialog.widgets.kbd import (
+    Button,
+    Column,
+    NextPage,
+    PrevPage,
+    Row,
+    ScrollingGroup,
+    SwitchTo,
+)
 from aiogram_dialog.widgets.text import Format
 
 from bot.dialogs.problems import ProblemText, clear_problem, explain_problems, set_problem
 from bot.dialogs.states import ConsentSG, TrainingsSG
-from bot.dialogs.visits import db, rules, user_id
+from bot.dialogs.visits import db, user_id
 from bot.i18n import format_clock, format_weekday_date, gettext_, pick
 from bot.outbox.training_texts import AUDIENCE
 from bot.widgets import B, Safe, T, choices, escape
@@ -40,6 +48,7 @@ from core.training_signups import (
 
 SETTLEMENT, SESSION, AFTER_CONSENT, NOTICE = "settlement", "session", "after_consent", "notice"
 SESSIONS_PER_PAGE = 6
+PAGES = "pages"  # the list's pages, turned by "Earlier" and "Later"
 # What this dialog says for codes other screens word otherwise.
 OWN_CODES = {
     "not_open": "training_not_open",
@@ -73,6 +82,11 @@ async def start_trainings(manager: DialogManager, settlement: str | None) -> Non
         await manager.start(TrainingsSG.sessions, data={SETTLEMENT: settlement})
     else:
         await manager.start(TrainingsSG.settlement)
+
+
+def _name(code: str, settlements: dict[str, dict[str, str]]) -> str:
+    """A settlement's name in the person's language (its code, if it is no longer listed)."""
+    return pick(settlements.get(code, {})) or code
 
 
 async def on_trainings_start(start_data: Data, manager: DialogManager) -> None:
@@ -116,7 +130,7 @@ async def _programmes(manager: DialogManager) -> dict[str, Any]:
 
 def _when(session: SessionInfo, manager: DialogManager) -> str:
     """«пт, 5 марта, 15:00–17:00»."""
-    zone = rules(manager).zone
+    zone = manager.middleware_data["settings"].locale.zone
     day = format_weekday_date(session.starts_at.astimezone(zone).date())
     return f"{day}, {format_clock(session.starts_at, zone)}–{format_clock(session.ends_at, zone)}"
 
@@ -126,9 +140,18 @@ def _programme_name(session: SessionInfo, programmes: dict[str, Any]) -> str:
     return pick(programme.name) if programme else session.programme_code
 
 
-def _session_label(session: SessionInfo, manager: DialogManager, programmes: dict[str, Any]):
-    """A session's button: «пт, 5 марта, 15:00–17:00 · Позитивное родительство»."""
-    return f"{_when(session, manager)} · {_programme_name(session, programmes)}"
+def _session_label(
+    session: SessionInfo,
+    manager: DialogManager,
+    programmes: dict[str, Any],
+    settlements: dict[str, dict[str, str]] | None = None,
+) -> str:
+    """A session's button: «ср, 3 марта, 15:00–17:00 · Позитивное родительство», and where
+    it is when the list is of every settlement («… · Ак-Ордо»)."""
+    label = f"{_when(session, manager)} · {_programme_name(session, programmes)}"
+    if settlements is None:
+        return label
+    return f"{label} · {_name(session.settlement_code, settlements)}"
 
 
 async def sessions_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
@@ -136,16 +159,22 @@ async def sessions_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict
     found = await upcoming_sessions(db(dialog_manager), settlement_code=settlement)
     programmes = await _programmes(dialog_manager)
     names = await _settlement_names(dialog_manager)
-    if settlement:
-        place = pick(names.get(settlement, {})) or settlement
-    else:
-        # Translators: on the list of training sessions, instead of a settlement's name.
-        place = gettext_("All settlements")
+    # Translators: on the list of training sessions, instead of a settlement's name.
+    place = _name(settlement, names) if settlement else gettext_("All settlements")
+    page = await dialog_manager.find(PAGES).get_page()
     return {
         "place": place,
         "days": UPCOMING_DAYS,
         "any": bool(found),
-        "sessions": [(str(s.id), _session_label(s, dialog_manager, programmes)) for s in found],
+        "earlier": page > 0,
+        "later": (page + 1) * SESSIONS_PER_PAGE < len(found),
+        "sessions": [
+            (
+                str(s.id),
+                _session_label(s, dialog_manager, programmes, None if settlement else names),
+            )
+            for s in found
+        ],
     }
 
 
@@ -175,7 +204,7 @@ async def _view(manager: DialogManager) -> ParentView:
 
 def _place(session: SessionInfo, settlements: dict[str, dict[str, str]]) -> str:
     """«Ак-Ордо, School No. 5, 12 Zhibek Zholu»."""
-    settlement = pick(settlements.get(session.settlement_code, {})) or session.settlement_code
+    settlement = _name(session.settlement_code, settlements)
     return ", ".join(part for part in (settlement, session.place_name, session.address) if part)
 
 
@@ -199,7 +228,7 @@ async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
         "can_sign_up": view.open and not view.people and session.places_left > 0,
         "full": view.open and not view.people and session.places_left == 0,
         "subscribed": view.subscribed,
-        "settlement": pick(settlements.get(session.settlement_code, {})) or session.settlement_code,
+        "settlement": _name(session.settlement_code, settlements),
     }
 
 
@@ -355,10 +384,17 @@ def trainings_dialog() -> Dialog:
             ),
             ScrollingGroup(
                 choices("session", "sessions", on_session),
-                id="pages",
+                id=PAGES,
                 width=1,
                 height=SESSIONS_PER_PAGE,
-                hide_on_single_page=True,
+                hide_pager=True,
+            ),
+            # A pager button's `when` reads its own data, the window's under "data".
+            Row(
+                # Translators: button under a list of training sessions: the previous page.
+                PrevPage(PAGES, id="earlier", text=B("⬅️ Earlier"), when=F["data"]["earlier"]),
+                # Translators: button under a list of training sessions: the next page.
+                NextPage(PAGES, id="later", text=B("Later ➡️"), when=F["data"]["later"]),
             ),
             # Translators: button on the list of training sessions: look in another settlement.
             SwitchTo(B("📍 Another settlement"), id="to_settlement", state=TrainingsSG.settlement),
