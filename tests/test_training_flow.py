@@ -12,8 +12,9 @@ from __future__ import annotations
 import pytest
 
 from core.clock import freeze
+from core.errors import NotFound, TrainingRefused
 from core.training_sessions import cancel_session
-from core.training_signups import sign_up
+from core.training_signups import session_for_parent, sign_up, subscribe
 from storage.models import AuditEntry, TrainingSession, TrainingSignup, TrainingSubscription
 from tests.e2e import onboard, rows, tr
 from tests.emulator import SimulatedPerson
@@ -239,6 +240,16 @@ async def test_the_privacy_notice_is_asked_before_a_first_sign_up(koldo, emulato
     assert await signups(koldo) == [(13005, "signed_up")]
     assert await taken(koldo, session.id) == 1
 
+    # "Tell me about new sessions" asks for it too, and is done once the parent agrees.
+    other = SimulatedPerson(emulator, user_id=13008, language_code="ky")
+    await onboard(other, "ky", agree=False)
+    await to_details(other, "ky")
+    await other.press(tr("ky", "🔔 Tell me about new sessions"))
+    await other.press(tr("ky", "✅ I agree"))
+    assert tr("ky", "🔕 Stop telling me") in other.buttons()
+    [row] = await rows(koldo.db, TrainingSubscription)
+    assert (row.user_id, row.programme_code) == (13008, PARENTING)
+
 
 async def test_several_parents_press_sign_up_for_the_last_places_at_once(koldo, emulator):
     capacity = 2
@@ -303,3 +314,29 @@ async def test_all_settlements_in_pages(koldo, emulator):
     assert [b for b in parent.buttons() if PROGRAMME["ru"] in b] == first
     for button in parent.screen().inline_buttons:
         assert all(len(b.callback_data.encode()) <= 64 for b in button)
+
+
+async def test_a_session_as_a_parent_opens_it(db):
+    """core.training_signups.session_for_parent, which every button of these screens goes
+    through: a session outside the list's settlement is not found, one no longer open is
+    refused only when it must be open, and the view says what the person holds."""
+    session = await new_session(db)
+    await people(db, 13007)
+    view = await session_for_parent(db, user_id=13007, session_id=session.id)
+    assert (view.open, view.people, view.subscribed) == (True, 0, False)
+    await sign_up(db, user_id=13007, session_id=session.id)
+    await subscribe(db, user_id=13007, programme_code=PARENTING, settlement_code=AK_ORDO)
+    view = await session_for_parent(
+        db, user_id=13007, session_id=session.id, settlement_code=AK_ORDO, open_only=True
+    )
+    assert (view.open, view.people, view.subscribed, view.session.signed_up) == (True, 1, True, 1)
+    with pytest.raises(NotFound):
+        await session_for_parent(db, user_id=13007, session_id=session.id, settlement_code=ALA_TOO)
+    with pytest.raises(NotFound):
+        await session_for_parent(db, user_id=13007, session_id=session.id + 100)
+    await cancel_session(db, actor_id=STAFF, session_id=session.id)
+    view = await session_for_parent(db, user_id=13007, session_id=session.id)
+    assert not view.open
+    with pytest.raises(TrainingRefused) as refused:
+        await session_for_parent(db, user_id=13007, session_id=session.id, open_only=True)
+    assert refused.value.code == "not_open"
