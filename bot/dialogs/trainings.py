@@ -34,6 +34,7 @@ from bot.dialogs.visits import db, user_id
 from bot.i18n import format_clock, format_weekday_date, gettext_, pick
 from bot.outbox.training_texts import AUDIENCE
 from bot.widgets import B, Safe, T, choices, escape
+from core.reference import ProgrammeInfo
 from core.training_rules import ANY_SETTLEMENT, UPCOMING_DAYS, SessionInfo, SessionStatus
 from core.training_sessions import upcoming_sessions
 from core.training_signups import (
@@ -47,6 +48,8 @@ from core.training_signups import (
 )
 
 SETTLEMENT, SESSION, AFTER_CONSENT, NOTICE = "settlement", "session", "after_consent", "notice"
+# The programme and settlement of the session open: what "Tell me about new sessions" is about.
+PROGRAMME, ITS_SETTLEMENT = "programme", "its_settlement"
 SESSIONS_PER_PAGE = 6
 PAGES = "pages"  # the list's pages, turned by "Earlier" and "Later"
 # What this dialog says for codes other screens word otherwise.
@@ -124,7 +127,7 @@ async def on_settlement(
 # --- the sessions ----------------------------------------------------------------------------
 
 
-async def _programmes(manager: DialogManager) -> dict[str, Any]:
+async def _programmes(manager: DialogManager) -> dict[str, ProgrammeInfo]:
     return {p.code: p for p in await manager.middleware_data["reference"].programmes()}
 
 
@@ -135,7 +138,7 @@ def _when(session: SessionInfo, manager: DialogManager) -> str:
     return f"{day}, {format_clock(session.starts_at, zone)}–{format_clock(session.ends_at, zone)}"
 
 
-def _programme_name(session: SessionInfo, programmes: dict[str, Any]) -> str:
+def _programme_name(session: SessionInfo, programmes: dict[str, ProgrammeInfo]) -> str:
     programme = programmes.get(session.programme_code)
     return pick(programme.name) if programme else session.programme_code
 
@@ -143,7 +146,7 @@ def _programme_name(session: SessionInfo, programmes: dict[str, Any]) -> str:
 def _session_label(
     session: SessionInfo,
     manager: DialogManager,
-    programmes: dict[str, Any],
+    programmes: dict[str, ProgrammeInfo],
     settlements: dict[str, dict[str, str]] | None = None,
 ) -> str:
     """A session's button: «ср, 3 марта, 15:00–17:00 · Позитивное родительство», and where
@@ -185,11 +188,13 @@ async def on_session(
     if not item.isdigit():
         set_problem(manager, "training_not_found")
         return
-    await session_for_parent(
+    view = await session_for_parent(
         db(manager), user_id=user_id(manager), session_id=int(item),
         settlement_code=_settlement(manager), open_only=True,
     )  # fmt: skip
     manager.dialog_data[SESSION] = int(item)
+    manager.dialog_data[PROGRAMME] = view.session.programme_code
+    manager.dialog_data[ITS_SETTLEMENT] = view.session.settlement_code
     await manager.switch_to(TrainingsSG.details)
 
 
@@ -221,7 +226,6 @@ async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
             f"👥 {escape(gettext_(AUDIENCE[session.audience]))}"
         ),
         "left": session.places_left,
-        "open": view.open,
         "cancelled": session.status == SessionStatus.CANCELLED,
         "closed": not view.open and session.status != SessionStatus.CANCELLED,
         "signed_up": view.open and bool(view.people),
@@ -232,7 +236,7 @@ async def details_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
     }
 
 
-def _programme_html(session: SessionInfo, programmes: dict[str, Any]) -> Safe:
+def _programme_html(session: SessionInfo, programmes: dict[str, ProgrammeInfo]) -> Safe:
     """The programme in two plain lines: its name and what it is."""
     programme = programmes.get(session.programme_code)
     lines = [f"🎓 <b>{escape(_programme_name(session, programmes))}</b>"]
@@ -254,11 +258,17 @@ async def _sign_up(manager: DialogManager) -> None:
 
 
 async def _subscribe(manager: DialogManager) -> None:
-    session = (await _view(manager)).session
-    await subscribe(
-        db(manager), user_id=user_id(manager), programme_code=session.programme_code,
-        settlement_code=session.settlement_code,
-    )  # fmt: skip
+    await subscribe(db(manager), **_about(manager))
+
+
+def _about(manager: DialogManager) -> dict[str, Any]:
+    """Whose subscription, to which programme in which settlement: the session's."""
+    data = manager.dialog_data
+    return {
+        "user_id": user_id(manager),
+        "programme_code": data[PROGRAMME],
+        "settlement_code": data[ITS_SETTLEMENT],
+    }
 
 
 async def on_sign_up(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
@@ -281,11 +291,7 @@ async def on_subscribe(_callback: CallbackQuery, _widget: Any, manager: DialogMa
 
 async def on_unsubscribe(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
     clear_problem(manager)
-    session = (await _view(manager)).session
-    await unsubscribe(
-        db(manager), user_id=user_id(manager), programme_code=session.programme_code,
-        settlement_code=session.settlement_code,
-    )  # fmt: skip
+    await unsubscribe(db(manager), **_about(manager))
 
 
 async def on_consent(_start_data: Data, result: Any, manager: DialogManager) -> None:
