@@ -16,7 +16,7 @@ from core.errors import NotFound, TrainingRefused
 from core.training_sessions import cancel_session
 from core.training_signups import session_for_parent, sign_up, subscribe
 from storage.models import AuditEntry, TrainingSession, TrainingSignup, TrainingSubscription
-from tests.e2e import onboard, rows, tr
+from tests.e2e import onboard, rows, tr, trn
 from tests.emulator import SimulatedPerson
 from tests.test_core_trainings import (
     AK_ORDO,
@@ -82,9 +82,14 @@ async def test_sign_up_see_it_in_my_trainings_and_cancel(koldo, emulator, langua
     await parent.press(AK_ORDO_BUTTON)
     listed = parent.screen().text
     assert "Ак-Ордо" in listed
-    assert tr(language, "\nSessions in the next {days} days. Choose one to see it.", days=30)[
-        1:
-    ] in (listed)
+    upcoming = trn(
+        language,
+        "\nSessions in the next {days} day. Choose one to see it.",
+        "\nSessions in the next {days} days. Choose one to see it.",
+        30,
+        days=30,
+    )
+    assert upcoming.strip() in listed
     button = session_button(parent, language)
     assert len(button.callback_data.encode()) <= 64
     await parent.press(button.text)

@@ -33,7 +33,7 @@ from bot.dialogs.states import ConsentSG, TrainingsSG
 from bot.dialogs.visits import db, user_id
 from bot.i18n import format_clock, format_weekday_date, gettext_, pick
 from bot.outbox.training_texts import AUDIENCE
-from bot.widgets import B, Safe, T, choices, escape
+from bot.widgets import TP, B, Safe, T, choices, escape
 from core.reference import ProgrammeInfo
 from core.training_rules import ANY_SETTLEMENT, UPCOMING_DAYS, SessionInfo, SessionStatus
 from core.training_sessions import upcoming_sessions
@@ -382,10 +382,18 @@ def trainings_dialog() -> Dialog:
         Window(
             ProblemText(),
             T("🎓 <b>Trainings</b>\n📍 {place}"),
-            T("\nSessions in the next {days} days. Choose one to see it.", when="any"),
-            T(
+            TP(
+                "\nSessions in the next {days} day. Choose one to see it.",
+                "\nSessions in the next {days} days. Choose one to see it.",
+                "days",
+                when="any",
+            ),
+            TP(
+                "\nNo sessions are planned here in the next {days} day. "
+                "Please look again later or choose another settlement.",
                 "\nNo sessions are planned here in the next {days} days. "
                 "Please look again later or choose another settlement.",
+                "days",
                 when=~F["any"],
             ),
             ScrollingGroup(
