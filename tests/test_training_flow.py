@@ -13,9 +13,16 @@ import pytest
 
 from core.clock import freeze
 from core.errors import NotFound, TrainingRefused
+from core.outbox import Kind
 from core.training_sessions import cancel_session
 from core.training_signups import session_for_parent, sign_up, subscribe
-from storage.models import AuditEntry, TrainingSession, TrainingSignup, TrainingSubscription
+from storage.models import (
+    AuditEntry,
+    OutboxEntry,
+    TrainingSession,
+    TrainingSignup,
+    TrainingSubscription,
+)
 from tests.e2e import onboard, rows, tr, trn
 from tests.emulator import SimulatedPerson
 from tests.test_core_trainings import (
@@ -67,6 +74,17 @@ async def signups(koldo) -> list[tuple[int, str]]:
     return [(s.user_id, s.status) for s in await rows(koldo.db, TrainingSignup)]
 
 
+async def reminders(koldo, user_id: int) -> list[tuple[str, str]]:
+    """The person's training reminders: which (a day or an hour before) and their state."""
+    entries = await rows(
+        koldo.db,
+        OutboxEntry,
+        OutboxEntry.chat_id == user_id,
+        OutboxEntry.kind == Kind.TRAINING_REMINDER.value,
+    )
+    return sorted((e.payload["which"], e.state) for e in entries)
+
+
 async def taken(koldo, session_id: int) -> int:
     [session] = await rows(koldo.db, TrainingSession, TrainingSession.id == session_id)
     return session.signed_up
@@ -110,6 +128,7 @@ async def test_sign_up_see_it_in_my_trainings_and_cancel(koldo, emulator, langua
     )
     assert await signups(koldo) == [(13001, "signed_up")]
     assert await taken(koldo, session.id) == 1
+    assert await reminders(koldo, 13001) == [("day", "pending"), ("hour", "pending")]
 
     await parent.press(tr(language, "🎓 My trainings"))
     assert tr(language, "Your next sessions. Press one to cancel it.") in parent.screen().text
@@ -122,6 +141,7 @@ async def test_sign_up_see_it_in_my_trainings_and_cancel(koldo, emulator, langua
     assert PROGRAMME[language] in after  # the notice names the session cancelled
     assert await signups(koldo) == [(13001, "cancelled")]
     assert await taken(koldo, session.id) == 0
+    assert await reminders(koldo, 13001) == [("day", "dropped"), ("hour", "dropped")]
 
     # Back to the menu and into Trainings again: the settlement is not asked twice.
     await parent.press(tr(language, "⬅️ Back"))
