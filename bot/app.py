@@ -25,6 +25,7 @@ from bot.dialogs.menu import menu_dialog
 from bot.dialogs.my_bookings import my_bookings_dialog
 from bot.dialogs.my_requests import my_requests_dialog
 from bot.dialogs.trainer import trainer_dialog
+from bot.dialogs.trainings import trainings_dialog
 from bot.filters import InPrivateChat
 from bot.flood import FloodGuard, FloodMiddleware
 from bot.handlers import booking_answers, commands, errors, fallback, parent_replies, staff
@@ -199,6 +200,7 @@ def parents_router() -> Router:
         my_requests_dialog(),
         booking_dialog(),
         my_bookings_dialog(),
+        trainings_dialog(),
         info_dialog(),
         trainer_dialog(),
         forget_dialog(),

@@ -203,6 +203,31 @@ ERROR_TEXTS: dict[str, Said] = {
     "booking_consent": Said(
         parents=N_("To book a visit, please first agree to how we use your data.")
     ),
+    # training sessions (core.training_signups); the parent is shown where to choose again
+    "training_not_found": Said(
+        parents=N_("This session cannot be opened. Please choose one from the list.")
+    ),
+    "training_not_open": Said(
+        parents=N_(
+            "Sorry, this session was cancelled or has already begun. Please choose another one."
+        )
+    ),
+    "training_full": Said(
+        parents=N_(
+            "Sorry, the last place in this session has just been taken. Please choose "
+            "another session."
+        )
+    ),
+    "training_not_signed_up": Said(
+        parents=N_("You are not signed up for this session. Please choose one from your list.")
+    ),
+    "training_begun": Said(
+        parents=N_("This session has already begun, so the sign-up cannot be cancelled.")
+    ),
+    "training_consent": Said(
+        parents=N_("To sign up for a training, please first agree to how we use your data.")
+    ),
+    "training_programme_gone": Said(parents=N_("Sorry, this programme is no longer offered.")),
 }
 
 

@@ -43,6 +43,8 @@ class SettlementInfo:
 
 @dataclass(frozen=True)
 class ProgrammeInfo:
+    """A CPC programme as parents read of it: its name and what it is, in one plain line."""
+
     code: str
     name: Localized
     summary: Localized

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
-from core.errors import ConsentRequired, InvalidInput, TrainingRefused
+from core.errors import ConsentRequired, InvalidInput, NotFound, TrainingRefused
 from core.training_reminders import ERASED_TRAINER, remind, tell_staff_dropped
 from core.training_rules import (
     ANY_SETTLEMENT,
@@ -47,6 +47,49 @@ class Signup:
 class Subscription:
     programme_code: str
     settlement_code: str | None  # None: every settlement
+
+
+@dataclass(frozen=True)
+class ParentView:
+    """A session as a parent's screen shows it: whether one may still sign up for it, the
+    places the person holds in it, and whether they hear of new sessions of its programme in
+    its settlement."""
+
+    session: SessionInfo
+    open: bool
+    people: int  # 0: not signed up
+    subscribed: bool
+
+
+async def session_for_parent(
+    db: Database,
+    *,
+    user_id: int,
+    session_id: int,
+    settlement_code: str | None = None,
+    open_only: bool = False,
+) -> ParentView:
+    """The session a parent opened from a list of `settlement_code`'s sessions (None: all).
+    A button can be forged or stale: a session that does not exist or is not in that
+    settlement is not found, and with `open_only` one cancelled, held or begun is refused."""
+    now = utcnow()
+    async with db.transaction() as repos:
+        training = await load(repos, session_id)
+        if settlement_code is not None and training.settlement_code != settlement_code:
+            raise NotFound("training_session")
+        if open_only and not is_open(training, now):
+            raise TrainingRefused("not_open", status=training.status)
+        signup = await repos.trainings.signup(session_id, user_id)
+        subscription = await repos.trainings.subscription(
+            user_id, training.programme_code, training.settlement_code
+        )
+        [info] = await infos(repos, [training])
+        return ParentView(
+            session=info,
+            open=is_open(training, now),
+            people=signup.people if signup and signup.status == SignupStatus.SIGNED_UP else 0,
+            subscribed=subscription is not None,
+        )
 
 
 async def sign_up(db: Database, *, user_id: int, session_id: int, people: int = 1) -> Signup:

@@ -254,26 +254,6 @@ async def test_without_consent_public_help_works_but_requests_ask_for_consent(ko
     assert [c.granted for c in consents] == [False, True]
 
 
-@pytest.mark.parametrize(
-    ("button", "expected"),
-    [
-        (
-            "🎓 Trainings",
-            "🎓 <b>Trainings</b>\nThe schedule of sessions will be here soon. "
-            "Ask at a day centre to join a training now.",
-        ),
-    ],
-)
-async def test_coming_soon_buttons_answer_and_lead_back(koldo, emulator, button, expected):
-    parent = SimulatedPerson(emulator, user_id=3701)
-    await onboard(parent, "ru")
-    await parent.press(tr("ru", button))
-    visible = tr("ru", expected).replace("<b>", "").replace("</b>", "")
-    assert parent.screen().text.startswith(visible)
-    await parent.press(tr("ru", "⬅️ Back"))
-    assert tr("ru", "📄 Documents") in parent.buttons()
-
-
 async def test_language_command_changes_every_following_screen(koldo, emulator):
     parent = SimulatedPerson(emulator, user_id=3801)
     await onboard(parent, "ru")

@@ -1,5 +1,5 @@
 """Public information, open to everyone without consent: urgent numbers (with the day centres'
-addresses) and trainings. The day centres' own screen is the first of booking.
+addresses). The day centres' own screen is the first of booking.
 """
 
 from __future__ import annotations
@@ -59,14 +59,6 @@ def info_dialog() -> Dialog:
             BACK,
             state=InfoSG.urgent,
             getter=info_getter,
-        ),
-        Window(
-            T(
-                "🎓 <b>Trainings</b>\nThe schedule of sessions will be here soon. "
-                "Ask at a day centre to join a training now."
-            ),
-            BACK,
-            state=InfoSG.trainings,
         ),
     )
     return explain_problems(dialog)

@@ -22,6 +22,7 @@ from bot.dialogs.states import (
     TrainerSG,
 )
 from bot.dialogs.trainer import AFTER_CONSENT
+from bot.dialogs.trainings import SETTLEMENT, start_trainings
 from bot.i18n import gettext_
 from bot.widgets import B, T
 from core.forms import Category
@@ -62,9 +63,16 @@ async def on_school(_callback: CallbackQuery, _widget: Any, manager: DialogManag
     await start_form(manager, Category.SCHOOL)
 
 
+async def on_trainings(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await start_trainings(manager, manager.dialog_data.get(SETTLEMENT))
+
+
 async def on_result(_start_data: Data, result: Any, manager: DialogManager) -> None:
     """What a finished sub-dialog asks the menu to do next."""
     if not isinstance(result, dict):
+        return
+    if result.get(SETTLEMENT):  # the Trainings screens' settlement, kept for the next time
+        manager.dialog_data[SETTLEMENT] = result[SETTLEMENT]
         return
     if result.get("open") == "my_requests":
         await manager.start(MyRequestsSG.list)
@@ -101,7 +109,7 @@ def menu_dialog() -> Dialog:
                 # Translators: main menu button: CPC's day centres (addresses, booking a visit).
                 Start(B("🏠 Day centre"), id="day_centre", state=BookingSG.centres),
                 # Translators: main menu button: trainings for parents and children.
-                Start(B("🎓 Trainings"), id="trainings", state=InfoSG.trainings),
+                Button(B("🎓 Trainings"), id="trainings", on_click=on_trainings),
             ),
             # Translators: main menu button: the list of the parent's requests and their status.
             Start(B("📋 My requests"), id="my_requests", state=MyRequestsSG.list),

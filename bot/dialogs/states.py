@@ -17,7 +17,6 @@ class MenuSG(StatesGroup):
 
 class InfoSG(StatesGroup):
     urgent = State()
-    trainings = State()
 
 
 class FormSG(StatesGroup):
@@ -72,3 +71,12 @@ class TrainerSG(StatesGroup):
     programmes = State()
     summary = State()
     done = State()  # sent, or nothing to ask (waiting already, or a trainer already)
+
+
+class TrainingsSG(StatesGroup):
+    settlement = State()
+    sessions = State()
+    details = State()
+    signed_up = State()
+    mine = State()  # My trainings
+    cancel = State()  # a sign-up, before it is cancelled
