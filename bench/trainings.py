@@ -218,18 +218,16 @@ async def reminder_run(database_url: str | None, reminders: int, seed: int) -> R
     rng = random.Random(seed)
     twos = reminders // 20  # a tenth of the sign-ups: two to a person
     persons = list(range(FIRST_PERSON, FIRST_PERSON + reminders - twos))
-    sessions_needed = -(-reminders // MAX_CAPACITY)
+    # Sign-ups go round the sessions in turn, so a person's two land in two sessions.
+    count = max(2, -(-reminders // MAX_CAPACITY))
+    signups = [user for user in persons for _ in range(2 if user < persons[twos] else 1)]
     async with fresh_environment(database_url, NO_QUIET_HOURS) as env:
         db = Database.from_url(env["KOLDO_DATABASE__URL"])
         try:
             setup = time.monotonic()
-            sessions = await sessions_with(db, [MAX_CAPACITY] * sessions_needed)
+            sessions = await sessions_with(db, [-(-reminders // count)] * count)
             await people(db, persons, rng)
-            slots = [s for s in sessions for _ in range(MAX_CAPACITY)][:reminders]
-            plan = list(zip(persons, slots[: len(persons)], strict=True))
-            # The two-session people: the first `twos` again, each in a session of its own.
-            for user_id, (_, taken) in zip(persons[:twos], plan[:twos], strict=True):
-                plan.append((user_id, next(s for s in reversed(sessions) if s != taken)))
+            plan = [(user, sessions[i % count]) for i, user in enumerate(signups)]
             await sign_everyone_up(db, plan)
             setup_seconds = time.monotonic() - setup
             expected = Counter(user_id for user_id, _ in plan)
