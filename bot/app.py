@@ -24,6 +24,7 @@ from bot.dialogs.language import language_dialog
 from bot.dialogs.menu import menu_dialog
 from bot.dialogs.my_bookings import my_bookings_dialog
 from bot.dialogs.my_requests import my_requests_dialog
+from bot.dialogs.trainer_sessions import trainer_sessions_dialog
 from bot.filters import InPrivateChat
 from bot.flood import FloodGuard, FloodMiddleware
 from bot.handlers import booking_answers, commands, errors, fallback, parent_replies, staff
@@ -196,6 +197,7 @@ def parents_router() -> Router:
         my_requests_dialog(),
         booking_dialog(),
         my_bookings_dialog(),
+        trainer_sessions_dialog(),
         info_dialog(),
         forget_dialog(),
         fallback.build_router(),

@@ -166,6 +166,27 @@ ERROR_TEXTS: dict[str, Said] = {
     "booking_consent": Said(
         parents=N_("To book a visit, please first agree to how we use your data.")
     ),
+    # a peer trainer's sessions (bot.dialogs.trainer_sessions)
+    "session_not_yours": Said(
+        parents=N_("This session cannot be opened. Please choose one from the list.")
+    ),
+    "session_not_open": Said(
+        parents=N_("This session has begun, was cancelled or is over, so the answer can't change.")
+    ),
+    "age_bands_total": Said(
+        parents=N_(
+            "The age groups add up to {by_age}, but girls, boys, women and men make {total}. "
+            "Please count the ages again."
+        )
+    ),
+    "count": Said(parents=N_("Please send a whole number, 0 or more.")),
+    "not_ended": Said(parents=N_("The session is not over yet: please report after it ends.")),
+    "already_reported": Said(
+        parents=N_("This session is already reported. To correct it, please write to the staff.")
+    ),
+    "declined": Said(
+        parents=N_("You said you can't lead this session, so there is nothing to report.")
+    ),
 }
 
 

@@ -17,7 +17,7 @@ from core.centres import BookingRules
 from core.errors import InvalidInput
 from core.languages import SUPPORTED_LANGUAGES
 from storage.database import Database
-from storage.models import DayCentre, Settlement, UrgentContact
+from storage.models import DayCentre, Programme, Settlement, UrgentContact
 from storage.repositories.reference import REFERENCE_TABLES
 
 Localized = dict[str, str]
@@ -39,6 +39,13 @@ _CODED = ("settlements", "day_centres", "urgent_contacts", "programmes")
 class SettlementInfo:
     code: str
     name: Localized
+
+
+@dataclass(frozen=True)
+class ProgrammeInfo:
+    code: str
+    name: Localized
+    summary: Localized
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,15 @@ async def settlements(db: Database) -> list[SettlementInfo]:
         return [SettlementInfo(code=row.code, name=dict(row.name)) for row in rows]
 
 
+async def programmes(db: Database) -> list[ProgrammeInfo]:
+    async with db.transaction() as repos:
+        rows = await repos.reference.active(Programme)
+        return [
+            ProgrammeInfo(code=row.code, name=dict(row.name), summary=dict(row.summary))
+            for row in rows
+        ]
+
+
 async def public_info(db: Database) -> PublicInfo:
     async with db.transaction() as repos:
         contacts = await repos.reference.active(UrgentContact)
@@ -168,6 +184,9 @@ class ReferenceCache:
 
     async def settlements(self) -> list[SettlementInfo]:
         return await self._copy_of(settlements)  # type: ignore[no-any-return]
+
+    async def programmes(self) -> list[ProgrammeInfo]:
+        return await self._copy_of(programmes)  # type: ignore[no-any-return]
 
     async def public_info(self) -> PublicInfo:
         return await self._copy_of(public_info)  # type: ignore[no-any-return]

@@ -1,4 +1,4 @@
-"""Every screen of the parents' flows, one StatesGroup per dialog."""
+"""Every screen of the private chats (parents, peer trainers), one StatesGroup per dialog."""
 
 from aiogram.fsm.state import State, StatesGroup
 
@@ -64,3 +64,17 @@ class MyBookingsSG(StatesGroup):
     list = State()
     details = State()
     cancel = State()
+
+
+class TrainerSessionsSG(StatesGroup):
+    """A peer trainer's screens: their sessions, the whole schedule, the attendance report."""
+
+    list = State()
+    details = State()
+    decline = State()  # "I can't": asked once more before staff are told
+    schedule_by = State()
+    schedule_pick = State()
+    schedule_list = State()
+    count = State()  # one number of the report per screen
+    note = State()
+    summary = State()

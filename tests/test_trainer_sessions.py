@@ -1,0 +1,210 @@
+"""A peer trainer runs their sessions from Telegram, end to end through the Bot API emulator, in
+Russian and Kyrgyz: "My sessions" in the menu (not for a parent), "I will lead it", "I can't"
+after a question (the staff group is told), the whole schedule by settlement, and after the
+session the attendance report, one number per screen, with bad numbers asked again.
+
+"Today" is Monday 1 March 2027, 9:00 in Bishkek (core.clock.freeze); the session is on
+Wednesday 3 March, 15:00–17:00, in Ak-Ordo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.clock import freeze
+from core.staff import add_staff
+from core.training_rules import SessionDraft
+from core.training_sessions import create_session
+from storage.models import AttendanceReport, AuditEntry, SessionTrainer, TrainingSession
+from tests.e2e import onboard, rows, tr
+from tests.emulator import BotApiEmulator, SimulatedPerson
+from tests.harness import RunningBot, bot_running
+from tests.test_staff_inbox import STAFF_GROUP, staff_settings, wait_for
+
+BISHKEK = ZoneInfo("Asia/Bishkek")
+STAFF, TRAINER, CO_TRAINER, PARENT = 700, 13001, 13002, 13003
+AK_ORDO = {"ru": "Ак-Ордо", "ky": "Ак-Ордо"}
+PARENTING = {"ru": "Позитивное родительство", "ky": "Позитивдүү ата-энелик"}
+MY_SESSIONS = "🧑‍🏫 My sessions"
+LANGUAGES = ["ru", "ky"]
+
+
+def at(day: int, hour: int) -> datetime:
+    return datetime(2027, 3, day, hour, tzinfo=BISHKEK).astimezone(UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    freeze(at(1, 9))
+    yield
+    freeze(None)
+
+
+@pytest.fixture
+async def staff_bot(database_url: str, emulator: BotApiEmulator) -> AsyncIterator[RunningBot]:
+    emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
+    async with bot_running(staff_settings(database_url, emulator)) as running:
+        yield running
+
+
+def draft(**changes) -> SessionDraft:
+    fields = {
+        "programme_code": "positive-parenting",
+        "starts_at": at(3, 15),
+        "ends_at": at(3, 17),
+        "settlement_code": "ak-ordo",
+        "place_kind": "school",
+        "place_name": "School No. 5",
+        "address": "12 Zhibek Zholu",
+        "audience": "parents",
+        "capacity": 20,
+        "trainer_ids": (TRAINER, CO_TRAINER),
+        **changes,
+    }
+    return SessionDraft(**fields)
+
+
+def button_with(person: SimulatedPerson, *parts: str) -> str:
+    """The one button on screen whose label holds every part (dates are CLDR's to write)."""
+    [found] = [b for b in person.buttons() if all(part in b for part in parts)]
+    return found
+
+
+def all_data_fits(person: SimulatedPerson) -> bool:
+    return all(len(d.encode()) <= 64 for row in person.screen().button_data for d in row if d)
+
+
+async def answers(db, session_id: int) -> dict[int, str]:
+    where = SessionTrainer.session_id == session_id
+    return {t.user_id: t.answer for t in await rows(db, SessionTrainer, where)}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_trainers_answer_browse_the_schedule_and_report_who_came(
+    staff_bot, emulator, language
+):
+    db = staff_bot.db
+    trainer = SimulatedPerson(emulator, user_id=TRAINER, language_code=language)
+    co_trainer = SimulatedPerson(emulator, user_id=CO_TRAINER, language_code=language)
+    parent = SimulatedPerson(emulator, user_id=PARENT, language_code=language)
+    for person in (trainer, co_trainer, parent):
+        await onboard(person, language)
+    await add_staff(db, STAFF, "Айгуль")
+    session = await create_session(db, actor_id=STAFF, draft=draft())
+    elsewhere = await create_session(
+        db, actor_id=STAFF, draft=draft(settlement_code="ala-too", trainer_ids=(CO_TRAINER,))
+    )
+
+    # The menu offers "My sessions" to trainers only.
+    await trainer.send_command("/start")
+    assert tr(language, MY_SESSIONS) in trainer.buttons()
+    await parent.send_command("/start")
+    assert tr(language, "📋 My requests") in parent.buttons()
+    assert tr(language, MY_SESSIONS) not in parent.buttons()
+    await parent.send_command("/mysessions")
+    assert parent.screen().text.startswith(tr(language, "🧑‍🏫 My sessions is for peer")[:20])
+
+    # The trainer opens the session and says they will lead it.
+    await trainer.press(tr(language, MY_SESSIONS))
+    assert trainer.screen().text.startswith(tr(language, "🧑‍🏫 <b>My sessions</b>")[:3])
+    await trainer.press(button_with(trainer, "⏳", AK_ORDO[language], "0/20"))
+    details = trainer.screen().text
+    assert PARENTING[language] in details and "School No. 5" in details
+    assert "12 Zhibek Zholu" in details and str(CO_TRAINER) in details
+    assert tr(language, "⏳ You have not answered yet: will you lead it?") in details
+    await trainer.press(tr(language, "✅ I will lead it"))
+    assert trainer.screen().text.startswith(
+        tr(language, "✅ Thank you! You will lead this session. We will remind you before it.")
+    )
+    assert tr(language, "✅ I will lead it") not in trainer.buttons()
+    assert (await answers(db, session.id))[TRAINER] == "leading"
+    assert all_data_fits(trainer)
+
+    # The co-trainer can't: asked once more, then the staff group is told at once.
+    await co_trainer.send_command("/mysessions")
+    assert button_with(co_trainer, "⏳", "Ала-Тоо")  # their other session, elsewhere
+    await co_trainer.press(button_with(co_trainer, "⏳", AK_ORDO[language]))
+    assert tr(language, "will lead it") in co_trainer.screen().text  # the trainer's answer
+    await co_trainer.press(tr(language, "❌ I can't"))
+    assert co_trainer.screen().text.startswith("❌")
+    assert (await answers(db, session.id))[CO_TRAINER] == "pending"
+    await co_trainer.press(tr(language, "Yes, I can't lead it"))
+    assert tr(language, "❌ Noted: you can't lead this session. The staff have been told.") in (
+        co_trainer.screen().text
+    )
+    assert (await answers(db, session.id))[CO_TRAINER] == "declined"
+    dropped = tr("ru", "⚠️ <b>A trainer can't lead session #{number}.</b>", number=session.id)
+    dropped = dropped.replace("<b>", "").replace("</b>", "")
+    await wait_for(
+        emulator,
+        STAFF_GROUP,
+        lambda: any(m.text.startswith(dropped) for m in emulator.chat_messages(STAFF_GROUP)),
+    )
+
+    # The whole schedule, by settlement: Ak-Ordo has one session, not the one in Ala-Too.
+    await trainer.press(tr(language, "⬅️ Back"))
+    await trainer.press(tr(language, "📅 The whole schedule"))
+    await trainer.press(tr(language, "📍 By settlement"))
+    assert all_data_fits(trainer)
+    await trainer.press(AK_ORDO[language])
+    # One button (button_with finds exactly one): the same programme in Ala-Too is not listed.
+    assert button_with(trainer, PARENTING[language]).startswith("✅")
+    assert all(not d.endswith(f":{elsewhere.id}") for row in trainer.screen().button_data
+               for d in row if d)  # fmt: skip
+    assert all_data_fits(trainer)
+
+    # After the end: the report, one number per screen.
+    freeze(at(3, 18))
+    await trainer.send_command("/mysessions")
+    await trainer.press(button_with(trainer, "📝", AK_ORDO[language]))
+    await trainer.press(tr(language, "📝 Report attendance"))
+    assert tr(language, "👧 How many <b>girls</b> came?").replace("<b>", "").replace(
+        "</b>", ""
+    ) in trainer.screen().text
+    await trainer.press("3")  # girls
+    await trainer.send_text("2")  # boys, typed
+    await trainer.send_text("много")
+    assert tr(language, "Please send only a number, for example 9.") in trainer.screen().text
+    assert "👩" in trainer.screen().text  # the same question again: women
+    await trainer.press("4")  # women
+    await trainer.press("1")  # men: 10 in all
+    for band in ("2", "3", "1", "5"):  # 11 by age
+        await trainer.press(band)
+    bands = tr(
+        language,
+        "The age groups add up to {by_age}, but girls, boys, women and men make {total}. "
+        "Please count the ages again.",
+        by_age=11,
+        total=10,
+    )
+    assert bands in trainer.screen().text
+    assert tr(language, "Together the age groups make {total}.", total=10) in (
+        trainer.screen().text
+    )
+    assert not await rows(db, AttendanceReport)
+    for band in ("2", "3", "0", "5"):
+        await trainer.press(band)
+    await trainer.send_text("Пришли родители из соседнего села")
+    summary = trainer.screen()
+    assert "Пришли родители из соседнего села" in summary.text
+    [send] = [d for row in summary.button_data for d in row if d and d.endswith("send")]
+    await trainer.press(tr(language, "✅ Send"))
+    assert trainer.screen().text.startswith(tr(language, "📝 Thank you! Your report is sent."))
+    await trainer.press_data(send, summary.message_id)  # the same press, delivered again
+
+    [report] = await rows(db, AttendanceReport)
+    figures = (report.girls, report.boys, report.women, report.men)
+    assert figures == (3, 2, 4, 1)
+    assert (report.age_6_9, report.age_10_13, report.age_14_16, report.adults) == (2, 3, 0, 5)
+    assert (report.session_id, report.reported_by) == (session.id, TRAINER)
+    assert report.note == "Пришли родители из соседнего села"
+    held = await rows(db, TrainingSession, TrainingSession.id == session.id)
+    assert held[0].status == "held"
+    assert len(await rows(db, AuditEntry, AuditEntry.action == "training.reported")) == 1
+
+    await trainer.send_command("/mysessions")
+    assert button_with(trainer, "✔️", AK_ORDO[language])
