@@ -162,9 +162,10 @@ async def test_trainers_answer_browse_the_schedule_and_report_who_came(
     await trainer.send_command("/mysessions")
     await trainer.press(button_with(trainer, "📝", AK_ORDO[language]))
     await trainer.press(tr(language, "📝 Report attendance"))
-    assert tr(language, "👧 How many <b>girls</b> came?").replace("<b>", "").replace(
-        "</b>", ""
-    ) in trainer.screen().text
+    assert (
+        tr(language, "👧 How many <b>girls</b> came?").replace("<b>", "").replace("</b>", "")
+        in trainer.screen().text
+    )
     await trainer.press("3")  # girls
     await trainer.send_text("2")  # boys, typed
     await trainer.send_text("много")
