@@ -102,8 +102,8 @@ def menu_dialog() -> Dialog:
                 # Translators: main menu button: trainings for parents and children.
                 Start(B("🎓 Trainings"), id="trainings", state=InfoSG.trainings),
             ),
-            # Translators: main menu button, for peer trainers only: the sessions they lead.
             Start(
+                # Translators: main menu button, for peer trainers only: the sessions they lead.
                 B("🧑‍🏫 My sessions"),
                 id="my_sessions",
                 state=TrainerSessionsSG.list,

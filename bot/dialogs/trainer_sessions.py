@@ -335,7 +335,7 @@ async def schedule_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict
             for s in found
         ],
         "has_sessions": bool(found),
-        "chosen": names.get(chosen, chosen),
+        "chosen": escape(names.get(chosen, chosen)),
     }
 
 
@@ -424,7 +424,7 @@ async def summary_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
     return {
         "counts": Safe("\n".join(lines)),
         "total": attendance.total,
-        "note": note,
+        "note": escape(note),
         "has_note": bool(note),
     }
 
@@ -494,7 +494,11 @@ def trainer_sessions_dialog() -> Dialog:
             T("\n✔️ Attendance is reported. Thank you!", when="reported"),
             Button(B("✅ I will lead it"), id="lead", on_click=on_lead, when="can_lead"),
             SwitchTo(
-                B("❌ I can't"), id="decline", state=TrainerSessionsSG.decline, when="can_decline"
+                # Translators: button on a session: the trainer cannot lead it (asked once more).
+                B("❌ I can't"),
+                id="decline",
+                state=TrainerSessionsSG.decline,
+                when="can_decline",
             ),
             # Translators: button: fill in who came to a session that is over.
             Button(B("📝 Report attendance"), id="report", on_click=on_report, when="can_report"),
@@ -521,7 +525,9 @@ def trainer_sessions_dialog() -> Dialog:
                 "📅 <b>The whole schedule</b>\n"
                 "Sessions in the next 30 days. How shall we sort them?"
             ),
+            # Translators: button: the schedule of sessions, settlement by settlement.
             Button(B("📍 By settlement"), id="settlement", on_click=on_by),
+            # Translators: button: the schedule of sessions, programme by programme.
             Button(B("🎓 By programme"), id="programme", on_click=on_by),
             SwitchTo(BACK, id="to_mine", state=TrainerSessionsSG.list),
             state=TrainerSessionsSG.schedule_by,
@@ -543,7 +549,7 @@ def trainer_sessions_dialog() -> Dialog:
         ),
         Window(
             ProblemText(),
-            T("📅 <b>{chosen}</b>"),
+            Format("📅 <b>{chosen}</b>"),
             T("Sessions in the next 30 days. Press one to see it.", when="has_sessions"),
             T("No sessions in the next 30 days.", when=~F["has_sessions"]),
             ScrollingGroup(
@@ -561,7 +567,7 @@ def trainer_sessions_dialog() -> Dialog:
             ProblemText(),
             T("📝 <b>Who came</b> · step {step} of {steps}"),
             Format("{question}"),
-            T("Together the age groups make {total}.", when="bands"),
+            T("Together the age groups should make {total}.", when="bands"),
             T("Press a number or send it as a message."),
             Group(choices("n", "numbers", on_number), width=6),
             Button(BACK, id="count_back", on_click=on_count_back),
@@ -586,7 +592,7 @@ def trainer_sessions_dialog() -> Dialog:
         Window(
             ProblemText(),
             T("📝 <b>Please check your report</b>\n\n{counts}\n\nCame in all: {total}"),
-            T("💬 {note}", when="has_note"),
+            Format("💬 {note}", when="has_note"),
             # Translators: button: send the attendance report to the staff.
             Button(B("✅ Send"), id="send", on_click=on_send),
             SwitchTo(BACK, id="summary_back", state=TrainerSessionsSG.note),
