@@ -10,16 +10,19 @@ Wednesday 3 March, 15:00–17:00, in Ak-Ordo.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.handlers.commands import NOT_A_TRAINER
 from core.clock import freeze
+from core.consent import answer_notice
 from core.staff import add_staff
+from core.training_reports import Attendance, report_attendance
 from core.training_rules import SessionDraft
-from core.training_sessions import create_session
+from core.training_sessions import answer_as_trainer, create_session, is_trainer, trainer_sessions
+from core.users import choose_language
 from storage.models import AttendanceReport, AuditEntry, SessionTrainer, TrainingSession
 from tests.e2e import onboard, rows, tr
 from tests.emulator import BotApiEmulator, SimulatedPerson
@@ -210,3 +213,57 @@ async def test_trainers_answer_browse_the_schedule_and_report_who_came(
 
     await trainer.send_command("/mysessions")
     assert button_with(trainer, "✔️", AK_ORDO[language])
+
+
+async def test_who_sees_the_trainer_screens_and_which_sessions_are_past_or_to_come(db):
+    await add_staff(db, STAFF, "Айгуль")
+    for user_id in (TRAINER, CO_TRAINER, PARENT):
+        await choose_language(db, user_id, "ru")
+        await answer_notice(db, user_id, granted=True)
+    first = await create_session(db, actor_id=STAFF, draft=draft())
+    later = await create_session(
+        db, actor_id=STAFF, draft=draft(starts_at=at(5, 10), ends_at=at(5, 12),
+                                        trainer_ids=(TRAINER,)),
+    )  # fmt: skip
+    assert (await is_trainer(db, TRAINER), await is_trainer(db, PARENT)) == (True, False)
+    await answer_as_trainer(db, user_id=CO_TRAINER, session_id=first.id, leading=False)
+    assert [s.id for s in (await trainer_sessions(db, CO_TRAINER)).upcoming] == [first.id]
+
+    freeze(at(3, 18))  # the first is over
+    mine = await trainer_sessions(db, TRAINER)
+    assert ([s.id for s in mine.upcoming], [s.id for s in mine.past]) == ([later.id], [first.id])
+    # The co-trainer said they can't: nothing of theirs to report, no trainer screens.
+    declined = await trainer_sessions(db, CO_TRAINER)
+    assert (declined.upcoming, declined.past) == ([], [])
+    assert not await is_trainer(db, CO_TRAINER)
+
+    await report_attendance(
+        db, user_id=TRAINER, session_id=first.id, attendance=Attendance(girls=1, age_6_9=1)
+    )
+    [held] = (await trainer_sessions(db, TRAINER)).past
+    assert (held.id, held.status) == (first.id, "held")
+    assert await is_trainer(db, TRAINER)
+
+    freeze(at(5, 13) + timedelta(days=31))  # both over more than 30 days ago
+    assert not await is_trainer(db, TRAINER)
+
+
+async def test_a_long_list_of_sessions_is_paged(staff_bot, emulator):
+    db = staff_bot.db
+    trainer = SimulatedPerson(emulator, user_id=TRAINER, language_code="ru")
+    await onboard(trainer, "ru")
+    await add_staff(db, STAFF, "Айгуль")
+    for day in range(2, 12):
+        await create_session(
+            db, actor_id=STAFF, draft=draft(starts_at=at(day, 10), ends_at=at(day, 12),
+                                            trainer_ids=(TRAINER,)),
+        )  # fmt: skip
+    await trainer.send_command("/mysessions")
+    first_page = [b for b in trainer.buttons() if AK_ORDO["ru"] in b]
+    assert len(first_page) == 8 and all_data_fits(trainer)
+    assert first_page[0].startswith("⏳ 2 мар., 10:00")
+    await trainer.press(">")
+    second_page = [b for b in trainer.buttons() if AK_ORDO["ru"] in b]
+    assert [b.split(",")[0] for b in second_page] == ["⏳ 10 мар.", "⏳ 11 мар."]
+    await trainer.press(second_page[-1])
+    assert "чт, 11 марта, 10:00–12:00" in trainer.screen().text

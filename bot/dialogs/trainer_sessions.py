@@ -165,7 +165,6 @@ async def list_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
         "has_upcoming": bool(mine.upcoming),
         "past": [_item(s, dialog_manager, place(s), _past_mark(s)) for s in past],
         "has_past": bool(past),
-        "to_report": sum(1 for s in past if s.status != SessionStatus.HELD),
     }
 
 
