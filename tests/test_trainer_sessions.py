@@ -262,6 +262,12 @@ async def test_a_long_list_of_sessions_is_paged(staff_bot, emulator):
     first_page = [b for b in trainer.buttons() if AK_ORDO["ru"] in b]
     assert len(first_page) == 8 and all_data_fits(trainer)
     assert first_page[0].startswith("⏳ 2 мар., 10:00")
+    # A forged button naming no session of theirs opens nothing, politely.
+    real = next(d for row in trainer.screen().button_data for d in row if d and "mine:" in d)
+    await trainer.press_data(real.rsplit(":", 1)[0] + ":999999")
+    assert trainer.screen().text.startswith(
+        "⚠️ " + tr("ru", "This session cannot be opened. Please choose one from the list.")
+    )
     await trainer.press(">")
     second_page = [b for b in trainer.buttons() if AK_ORDO["ru"] in b]
     assert [b.split(",")[0] for b in second_page] == ["⏳ 10 мар.", "⏳ 11 мар."]

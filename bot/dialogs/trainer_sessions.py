@@ -124,7 +124,9 @@ def _when(session: SessionInfo, manager: DialogManager) -> str:
     return f"{format_weekday_date(day)}, {start}–{end}"
 
 
-def _item(session: SessionInfo, manager: DialogManager, place: str, mark: str = "") -> tuple:
+def _item(
+    session: SessionInfo, manager: DialogManager, place: str, mark: str = ""
+) -> tuple[str, str]:
     """A session's button: «✅ 3 мар., 15:00 · Ак-Ордо · 5/20»."""
     moment = format_moment(session.starts_at, rules(manager).zone)
     label = f"{moment} · {place} · {session.signed_up}/{session.capacity}"
