@@ -18,12 +18,19 @@ import pytest
 from bot.handlers.commands import NOT_A_TRAINER
 from core.clock import freeze
 from core.consent import answer_notice
+from core.outbox import STAFF_CHAT
 from core.staff import add_staff
 from core.training_reports import Attendance, report_attendance
 from core.training_rules import SessionDraft
 from core.training_sessions import answer_as_trainer, create_session, is_trainer, trainer_sessions
 from core.users import choose_language
-from storage.models import AttendanceReport, AuditEntry, SessionTrainer, TrainingSession
+from storage.models import (
+    AttendanceReport,
+    AuditEntry,
+    OutboxEntry,
+    SessionTrainer,
+    TrainingSession,
+)
 from tests.e2e import onboard, rows, tr
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.harness import RunningBot, bot_running
@@ -136,11 +143,14 @@ async def test_trainers_answer_browse_the_schedule_and_report_who_came(
     await co_trainer.press(tr(language, "❌ I can't"))
     assert co_trainer.screen().text.startswith("❌")
     assert (await answers(db, session.id))[CO_TRAINER] == "pending"
+    question = co_trainer.screen()
+    [confirm] = [d for row in question.button_data for d in row if d and "confirm_decline" in d]
     await co_trainer.press(tr(language, "Yes, I can't lead it"))
     assert tr(language, "❌ Noted: you can't lead this session. The staff have been told.") in (
         co_trainer.screen().text
     )
     assert (await answers(db, session.id))[CO_TRAINER] == "declined"
+    await co_trainer.press_data(confirm, question.message_id)  # delivered again: told once
     dropped = tr("ru", "⚠️ <b>A trainer can't lead session #{number}.</b>", number=session.id)
     dropped = dropped.replace("<b>", "").replace("</b>", "")
     await wait_for(
@@ -148,6 +158,9 @@ async def test_trainers_answer_browse_the_schedule_and_report_who_came(
         STAFF_GROUP,
         lambda: any(m.text.startswith(dropped) for m in emulator.chat_messages(STAFF_GROUP)),
     )
+    drops = await rows(db, OutboxEntry, OutboxEntry.kind == "trainer_dropped")
+    told = [(e.chat_id, e.payload["session_id"], e.payload["user_id"]) for e in drops]
+    assert told == [(STAFF_CHAT, session.id, CO_TRAINER)]
 
     # The whole schedule, by settlement: Ak-Ordo has one session, not the one in Ala-Too.
     await trainer.press(tr(language, "⬅️ Back"))
