@@ -210,15 +210,19 @@ def arguments(doc: str | None, *, parents: int) -> argparse.ArgumentParser:
 
 
 @asynccontextmanager
-async def koldo_environment(database_url: str | None) -> AsyncIterator[dict[str, str]]:
+async def koldo_environment(
+    database_url: str | None, settings: dict[str, str] | None = None
+) -> AsyncIterator[dict[str, str]]:
     """The environment Koldo runs in: the test token, short polls, and a fresh database (a new
-    SQLite file unless a URL is given)."""
+    SQLite file unless a URL is given), seeded with `settings` (more KOLDO_ variables, e.g. a
+    reference file of the benchmark's own) already in force."""
     with tempfile.TemporaryDirectory() as folder:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("KOLDO_")},
             "KOLDO_TELEGRAM__TOKEN": TEST_TOKEN,
             "KOLDO_TELEGRAM__POLLING_TIMEOUT": "1",
             "KOLDO_DATABASE__URL": database_url or f"sqlite+aiosqlite:///{folder}/bench.sqlite3",
+            **(settings or {}),
         }
         await fresh_database(env)
         yield env

@@ -657,7 +657,7 @@ async def database(args: argparse.Namespace) -> AsyncIterator[tuple[str, Any]]:
         return
     if args.database == "postgres":
         async with (
-            _shared_postgres_database(args.postgres_url) as url,
+            shared_postgres_database(args.postgres_url) as url,
             koldo_environment(url),
         ):
             yield url, None
@@ -670,7 +670,7 @@ async def database(args: argparse.Namespace) -> AsyncIterator[tuple[str, Any]]:
 
 
 @contextlib.asynccontextmanager
-async def _shared_postgres_database(url: str) -> AsyncIterator[str]:
+async def shared_postgres_database(url: str) -> AsyncIterator[str]:
     """A throwaway database on the shared server, created for the run and dropped after."""
     parsed = make_url(url)
     name = parsed.database

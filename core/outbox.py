@@ -110,7 +110,9 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.WAITING_OFFER: KindSpec(Audience.PERSON),
     Kind.MORNING_SUMMARY: KindSpec(Audience.STAFF_GROUP),
     Kind.TRAINING_NEW: KindSpec(Audience.PERSON, quiet=True),
-    Kind.TRAINING_CHANGED: KindSpec(Audience.PERSON, quiet=True),
+    # "At once" (issue 13): a session moved or cancelled late in the evening may be the next
+    # morning's, and the family must know before they set out.
+    Kind.TRAINING_CHANGED: KindSpec(Audience.PERSON),
     Kind.TRAINING_REMINDER: KindSpec(Audience.PERSON, quiet=True),
     Kind.TRAINING_REPORT_DUE: KindSpec(Audience.PERSON, quiet=True),
     Kind.TRAINER_DROPPED: KindSpec(Audience.STAFF_GROUP),

@@ -126,6 +126,10 @@ async def tell_subscribers(
     return count
 
 
+# Who dropped out, for a trainer erased with /forget: their id must not stay in the outbox.
+ERASED_TRAINER = 0
+
+
 def tell_staff_dropped(
     repos: Repositories, training: TrainingSession, user_id: int, now: datetime
 ) -> None:

@@ -15,12 +15,14 @@ from datetime import datetime
 from core.clock import as_utc, utcnow
 from core.consent import has_current_consent
 from core.errors import ConsentRequired, InvalidInput, TrainingRefused
-from core.training_reminders import remind
+from core.training_reminders import ERASED_TRAINER, remind, tell_staff_dropped
 from core.training_rules import (
     ANY_SETTLEMENT,
+    OPEN_STATUSES,
     Role,
     SessionInfo,
     SignupStatus,
+    TrainerAnswer,
     audit_session,
     drop_messages,
     infos,
@@ -148,7 +150,14 @@ async def my_trainings(db: Database, user_id: int) -> list[Signup]:
 async def forget_person(repos: Repositories, user_id: int, now: datetime) -> None:
     """Erasing a person: their places in sessions to come are given back (nobody could remind
     them any more); their sign-ups keep the counts for CPC without their id, which the
-    database clears with the person. Their trainer answers and subscriptions go with them."""
+    database clears with the person. Their trainer answers and subscriptions go with them;
+    a session to come they were to lead (and had not declined) is a drop-out the staff group
+    is told of, without naming them."""
+    for training in await repos.trainings.sessions_of_trainer(user_id, now, OPEN_STATUSES):
+        trainer = await repos.trainings.trainer(training.id, user_id)
+        leading = trainer is not None and trainer.answer != TrainerAnswer.DECLINED
+        if leading and as_utc(training.starts_at) > now:
+            tell_staff_dropped(repos, training, ERASED_TRAINER, now)
     for signup in await repos.trainings.signups_of(user_id):
         training = await load(repos, signup.session_id, for_update=True)
         if signup.status == SignupStatus.SIGNED_UP and as_utc(training.starts_at) > now:

@@ -370,6 +370,17 @@ async def test_a_move_tells_everyone_at_once_and_moves_their_reminders(db):
     assert audit.details["moved_from"] == at(day(2), 15).isoformat()
 
 
+async def test_a_move_late_in_the_evening_is_told_at_once_even_in_quiet_hours(db):
+    session = await new_session(db, starts_at=at(day(1), 9), ends_at=at(day(1), 11))
+    await people(db, PARENT)
+    await sign_up(db, user_id=PARENT, session_id=session.id)
+    freeze(at(MONDAY, 22))  # the session is tomorrow morning; the family must know tonight
+    await cancel_session(db, actor_id=STAFF, session_id=session.id)
+    quiet = QuietHours(ZONE, time(21), time(8))
+    told = await claim_head(db, PARENT, quiet=quiet, now=at(MONDAY, 22))
+    assert told is not None and told.kind == Kind.TRAINING_CHANGED.value
+
+
 async def test_a_cancel_tells_everyone_and_drops_every_reminder(db):
     session = await new_session(db)
     await people(db, PARENT)
@@ -480,3 +491,14 @@ async def test_an_erased_parent_gives_back_their_places_and_the_counts_stay(db):
     [signup] = await rows(db, TrainingSignup)
     assert (signup.user_id, signup.status, signup.people) == (None, "cancelled", 3)
     assert await pending(db, chat_id=PARENT) == []
+
+
+async def test_an_erased_trainer_is_a_drop_out_staff_are_told_of_without_their_id(db):
+    session = await new_session(db, trainer_ids=(TRAINER, CO_TRAINER))
+    await answer_as_trainer(db, user_id=CO_TRAINER, session_id=session.id, leading=False)
+    await forget_user(db, TRAINER, key=b"k" * 32)
+    dropped = await pending(db, Kind.TRAINER_DROPPED)
+    # The co-trainer's own drop-out, then the erased trainer's, who is not named.
+    assert [e.payload["user_id"] for e in dropped] == [CO_TRAINER, 0]
+    assert all(e.payload["session_id"] == session.id for e in dropped)
+    assert await pending(db, chat_id=TRAINER) == []

@@ -264,6 +264,24 @@ async def test_retry_after_injection(emulator: BotApiEmulator, bot: Bot) -> None
     assert [m.text for m in emulator.chat_messages(1001)] == ["два"]
 
 
+async def test_rate_limits_refuse_posts_beyond_them(emulator: BotApiEmulator, bot: Bot) -> None:
+    emulator.limit_rate(per_second=3, chat_per_second=10)
+    first = await bot.send_message(1001, "one")
+    with pytest.raises(TelegramRetryAfter) as error:
+        await bot.send_message(1001, "two")  # the same chat within a tenth of a second
+    assert error.value.retry_after == 1
+    await bot.edit_message_text("one, edited", chat_id=1001, message_id=first.message_id)
+    await asyncio.sleep(0.11)
+    await bot.send_message(1001, "three")
+    await bot.send_message(2001, "to another chat")
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(2002, "a fourth post within the second")
+    assert [c.status for c in emulator.calls_of("sendMessage")] == [200, 429, 200, 200, 429]
+    assert [m.text for m in emulator.chat_messages(1001)] == ["one, edited", "three"]
+    assert emulator.chat_messages(2002) == []
+    assert emulator.rate_limited == {"chat": 1, "bot": 1}
+
+
 async def test_wildcard_failure_spares_get_updates(emulator: BotApiEmulator, bot: Bot) -> None:
     emulator.fail("*", status=500, times=2)
     assert await bot.get_updates(timeout=0) == []

@@ -131,6 +131,14 @@ def test_staff_are_told_which_trainer_dropped_out(language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_a_trainer_who_erased_their_data_is_not_named(language):
+    words = Words(catalogs(), language, ZONE)
+    parsed = parse_html(trainer_dropped(words, _notice(language), 0))
+    assert tr(language, "a trainer who erased their data") in parsed.text
+    assert not any("tg://user" in str(e.get("url")) for e in parsed.entities)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_day_before_reminder_held_till_the_morning_says_today(language):
     """An evening session's reminder 24 hours before falls in quiet hours; the outbox holds it
     until the morning of the session's own day."""

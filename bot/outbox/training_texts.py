@@ -13,7 +13,7 @@ from bot.outbox.words import Words
 from bot.widgets import Safe, escape
 from core.clock import utcnow
 from core.outbox import Kind
-from core.training_reminders import Change, Notice, Which
+from core.training_reminders import ERASED_TRAINER, Change, Notice, Which
 from core.training_rules import Audience, Role
 from koldo.i18n import N_
 
@@ -133,8 +133,13 @@ def _reminder(words: Words, notice: Notice, lines: str, which: Which, role: Role
 
 
 def trainer_dropped(words: Words, notice: Notice, user_id: int) -> str:
-    """For the staff group: who dropped out of which session, and who still leads it."""
-    trainer = f'<a href="tg://user?id={int(user_id)}">{int(user_id)}</a>'
+    """For the staff group: who dropped out of which session (a trainer who erased their
+    data is not named), and who still leads it."""
+    if user_id == ERASED_TRAINER:
+        # Translators: in the staff group: the trainer erased their data with /forget.
+        trainer = words.say("a trainer who erased their data")
+    else:
+        trainer = f'<a href="tg://user?id={int(user_id)}">{int(user_id)}</a>'
     title = words.say("⚠️ <b>A trainer can't lead session #{number}.</b>", number=notice.session.id)
     still = sum(1 for t in notice.session.trainers if t.answer != "declined")
     status = words.say_n(

@@ -26,11 +26,12 @@ import contextlib
 import itertools
 import json
 import logging
+import math
 import re
 import socket
 import time
 import traceback
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -217,6 +218,68 @@ class _Activity:
         self.changed = asyncio.Event()
 
 
+class _Window:
+    """At most `count` posts in any `period` seconds (a sliding window of their times)."""
+
+    def __init__(self, count: int, period: float) -> None:
+        self.count = count
+        self.period = period
+        self.times: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        """Seconds until one more post would fit (0 when it fits now)."""
+        while self.times and now - self.times[0] >= self.period:
+            self.times.popleft()
+        if len(self.times) < self.count:
+            return 0.0
+        return self.times[len(self.times) - self.count] + self.period - now
+
+
+class _RateLimits:
+    """Telegram's limits on posting messages: bot-wide, per chat, and per group."""
+
+    def __init__(self, per_second: int, chat_per_second: float, group_per_minute: int) -> None:
+        self.total = _Window(per_second, 1.0)
+        self.chat_period = 1 / chat_per_second
+        self.group_per_minute = group_per_minute
+        self.chats: dict[int, dict[str, _Window]] = {}
+
+    @staticmethod
+    def counts(method: str) -> bool:
+        """Only calls that post a message count (not edits, answers or chat actions)."""
+        return method in _POSTING_METHODS
+
+    def admit(self, chat_id: int | None, now: float) -> tuple[float, str]:
+        """Record the post and return (0, "") if every limit allows it; otherwise the seconds
+        to wait and the limit it broke ("bot", "chat" or "group"), and nothing is recorded."""
+        windows = {"bot": self.total}
+        if chat_id is not None:
+            windows.update(self._of_chat(chat_id))
+        waits = {name: window.wait(now) for name, window in windows.items()}
+        broken = max(waits, key=lambda name: waits[name])
+        if waits[broken] > 0:
+            return waits[broken], broken
+        for window in windows.values():
+            window.times.append(now)
+        return 0.0, ""
+
+    def _of_chat(self, chat_id: int) -> dict[str, _Window]:
+        windows = self.chats.get(chat_id)
+        if windows is None:
+            windows = {"chat": _Window(1, self.chat_period)}
+            if chat_id < 0:
+                windows["group"] = _Window(self.group_per_minute, 60.0)
+            self.chats[chat_id] = windows
+        return windows
+
+
+_POSTING_METHODS = frozenset(
+    {f"send{kind.title().replace('_', '')}" for kind in _MEDIA_KINDS}
+    | {"sendMessage", "sendMediaGroup", "sendLocation", "sendContact", "copyMessage",
+       "forwardMessage"}
+)  # fmt: skip
+
+
 @dataclass
 class _CallbackQuery:
     query_id: str
@@ -320,6 +383,10 @@ class BotApiEmulator:
         self._queries: dict[str, _CallbackQuery] = {}
         self._faults: list[_Rule] = []
         self._delays: list[_Rule] = []
+        self._rate_limits: _RateLimits | None = None
+        self.rate_limited: Counter[str] = Counter()
+        """Posts refused with 429 by ``limit_rate``, per limit broken: "bot" (bot-wide),
+        "chat" or "group"."""
 
         self._updates: dict[int, _UpdateRecord] = {}
         self._queue: deque[_UpdateRecord] = deque()
@@ -438,6 +505,19 @@ class BotApiEmulator:
                 chat_id=chat_id,
             )
         )
+
+    def limit_rate(
+        self, *, per_second: int = 30, chat_per_second: float = 1.0, group_per_minute: int = 20
+    ) -> None:
+        """Enforce Telegram's limits on posting messages from now on, as Telegram does: a
+        post beyond them is refused with 429 and ``retry_after`` (whole seconds, at least 1)
+        and has no effect. At most ``per_second`` posts bot-wide in any second, one per chat
+        in any ``1 / chat_per_second`` seconds, and ``group_per_minute`` into one group in any
+        minute. Only posts count (send*, copyMessage, forwardMessage), not edits or answers;
+        windows are measured at the moment a call arrives. Refusals are counted in
+        ``rate_limited``.
+        """
+        self._rate_limits = _RateLimits(per_second, chat_per_second, group_per_minute)
 
     def delay(self, method: str, seconds: float, times: int = 1) -> None:
         """Hold the answer of the next ``times`` calls of ``method`` for ``seconds``.
@@ -906,6 +986,7 @@ class BotApiEmulator:
                 if fault is not None:
                     extra = {"retry_after": fault.retry_after} if fault.retry_after else None
                     raise ApiError(fault.status, fault.description, extra)
+                self._check_rate(method, chat_id, started)
                 result = await known[1](params, files)
                 status, body = 200, {"ok": True, "result": result}
                 call.result = result
@@ -944,6 +1025,18 @@ class BotApiEmulator:
                 if self._busy == 0:
                     self._idle_changed.set()
                     self._idle_changed = asyncio.Event()
+
+    def _check_rate(self, method: str, chat_id: int | None, now: float) -> None:
+        limits = self._rate_limits
+        if limits is None or not limits.counts(method):
+            return
+        wait, broken = limits.admit(chat_id, now)
+        if wait > 0:
+            self.rate_limited[broken] += 1
+            retry_after = max(1, math.ceil(wait))
+            raise ApiError(
+                429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+            )
 
     async def _handle_handled_report(self, request: web.Request) -> web.Response:
         """HTTP form of ``mark_handled`` for a bot running in another process."""
