@@ -173,6 +173,14 @@ async def test_trainers_answer_browse_the_schedule_and_report_who_came(
     assert all(not d.endswith(f":{elsewhere.id}") for row in trainer.screen().button_data
                for d in row if d)  # fmt: skip
     assert all_data_fits(trainer)
+    # By programme: both sessions of Positive parenting, each named by its settlement.
+    await trainer.press(tr(language, "⬅️ Back"))
+    await trainer.press(tr(language, "⬅️ Back"))
+    await trainer.press(tr(language, "🎓 By programme"))
+    await trainer.press(PARENTING[language])
+    assert button_with(trainer, AK_ORDO[language]).startswith("✅")
+    assert button_with(trainer, "Ала-Тоо", "0/20")
+    assert all_data_fits(trainer)
 
     # After the end: the report, one number per screen.
     freeze(at(3, 18))
