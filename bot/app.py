@@ -25,6 +25,7 @@ from bot.dialogs.menu import menu_dialog
 from bot.dialogs.my_bookings import my_bookings_dialog
 from bot.dialogs.my_requests import my_requests_dialog
 from bot.dialogs.trainer import trainer_dialog
+from bot.dialogs.trainer_sessions import trainer_sessions_dialog
 from bot.dialogs.trainings import trainings_dialog
 from bot.filters import InPrivateChat
 from bot.flood import FloodGuard, FloodMiddleware
@@ -201,6 +202,7 @@ def parents_router() -> Router:
         booking_dialog(),
         my_bookings_dialog(),
         trainings_dialog(),
+        trainer_sessions_dialog(),
         info_dialog(),
         trainer_dialog(),
         forget_dialog(),

@@ -170,7 +170,10 @@ ERROR_TEXTS: dict[str, Said] = {
         parents=CLOSED,
         staff=N_("This session was cancelled, has taken place or has already begun."),
     ),
-    "not_ended": Said(staff=N_("This session has not ended yet: its report can wait until then.")),
+    "not_ended": Said(
+        parents=N_("The session is not over yet: please report after it ends."),
+        staff=N_("This session has not ended yet: its report can wait until then."),
+    ),
     "ends": Said(staff=N_("The session must end after it begins, and last at most {hours} hours.")),
     "time": Said(staff=N_("Please write the times like 14:00-16:00.")),
     "trainers": Said(staff=N_("A session needs from {low} to {high} trainers.")),
@@ -183,12 +186,19 @@ ERROR_TEXTS: dict[str, Said] = {
     "capacity": Said(staff=N_("Please send a number from {low} to {high}.")),
     "programme": Said(staff=N_("This programme is no longer offered.")),
     "settlement": Said(staff=N_("This settlement is no longer on the list.")),
-    "count": Said(staff=N_("Each number must be from 0 to 10000.")),
+    "count": Said(
+        parents=N_("Please send a whole number, 0 or more."),
+        staff=N_("Each number must be from 0 to 10000."),
+    ),
     "age_bands_total": Said(
+        parents=N_(
+            "The age groups add up to {by_age}, but girls, boys, women and men make {total}. "
+            "Please count the ages again."
+        ),
         staff=N_(
             "The age bands add up to {by_age}, but girls, boys, women and men to {total}: "
             "both must give the same total."
-        )
+        ),
     ),
     "note": Said(staff=N_("The note may have at most {most} characters.")),
     # the waiting list (core.waiting_list)
@@ -228,6 +238,19 @@ ERROR_TEXTS: dict[str, Said] = {
         parents=N_("To sign up for a training, please first agree to how we use your data.")
     ),
     "training_programme_gone": Said(parents=N_("Sorry, this programme is no longer offered.")),
+    # a peer trainer's sessions (bot.dialogs.trainer_sessions)
+    "session_not_yours": Said(
+        parents=N_("This session cannot be opened. Please choose one from the list.")
+    ),
+    "session_not_open": Said(
+        parents=N_("This session has begun, was cancelled or is over, so the answer can't change.")
+    ),
+    "already_reported": Said(
+        parents=N_("This session is already reported. To correct it, please write to the staff.")
+    ),
+    "declined": Said(
+        parents=N_("You said you can't lead this session, so there is nothing to report.")
+    ),
 }
 
 

@@ -185,11 +185,11 @@ class ReferenceCache:
     async def settlements(self) -> list[SettlementInfo]:
         return await self._copy_of(settlements)  # type: ignore[no-any-return]
 
-    async def public_info(self) -> PublicInfo:
-        return await self._copy_of(public_info)  # type: ignore[no-any-return]
-
     async def programmes(self) -> list[ProgrammeInfo]:
         return await self._copy_of(programmes)  # type: ignore[no-any-return]
+
+    async def public_info(self) -> PublicInfo:
+        return await self._copy_of(public_info)  # type: ignore[no-any-return]
 
     async def _copy_of(self, read: Callable[[Database], Awaitable[Any]]) -> Any:
         if self._stale(read):

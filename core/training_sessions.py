@@ -10,12 +10,14 @@ reminders at a time a move has just replaced.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.clock import as_utc, utcnow
 from core.errors import TrainingRefused
 from core.staff import as_staff
+from core.trainers import Standing, standing
 from core.training_reminders import (
     Change,
     concerned,
@@ -219,6 +221,51 @@ async def my_sessions(db: Database, user_id: int) -> list[SessionInfo]:
             user_id, now - timedelta(days=UPCOMING_DAYS), OPEN_STATUSES
         )
         return await infos(repos, found)
+
+
+@dataclass(frozen=True)
+class TrainerSessions:
+    """A trainer's sessions as their "My sessions" shows them: those not over yet, soonest
+    first, and those over in the last `UPCOMING_DAYS` days, latest first, each reported (held)
+    or still to report. Cancelled ones, and past ones they said they can't lead, are left out."""
+
+    upcoming: list[SessionInfo]
+    past: list[SessionInfo]
+
+
+async def trainer_sessions(db: Database, user_id: int) -> TrainerSessions:
+    now = utcnow()
+    statuses = (*OPEN_STATUSES, SessionStatus.HELD.value)
+    async with db.transaction() as repos:
+        found = await infos(
+            repos,
+            await repos.trainings.sessions_of_trainer(
+                user_id, now - timedelta(days=UPCOMING_DAYS), statuses
+            ),
+        )
+    upcoming = [s for s in found if s.ends_at > now and s.status != SessionStatus.HELD]
+    past = [
+        s
+        for s in reversed(found)
+        if s not in upcoming and answer_of(s, user_id) != TrainerAnswer.DECLINED
+    ]
+    return TrainerSessions(upcoming=upcoming, past=past)
+
+
+def answer_of(session: SessionInfo, user_id: int) -> TrainerAnswer | None:
+    """The person's answer as a trainer of the session; None when they are not one."""
+    return next((t.answer for t in session.trainers if t.user_id == user_id), None)
+
+
+async def is_trainer(db: Database, user_id: int) -> bool:
+    """Whether the person sees the peer trainers' screens ("My sessions" in the menu,
+    /mysessions). The one place that decides it: the trainer role staff approved (/trainer),
+    or being a trainer of a session not yet over or of one over in the last `UPCOMING_DAYS`
+    days (so that a report just sent can still be seen)."""
+    if await standing(db, user_id) == Standing.TRAINER:
+        return True
+    mine = await trainer_sessions(db, user_id)
+    return bool(mine.upcoming or mine.past)
 
 
 # --- a trainer's answer ---------------------------------------------------------------------------

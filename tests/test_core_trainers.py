@@ -15,6 +15,7 @@ from core.errors import AccessDenied, ConsentRequired, InvalidInput, InvalidTran
 from core.people import RoleStatus
 from core.staff import add_staff, list_staff, remove_staff
 from core.trainers import Standing, apply_as_trainer, decide, revoke_trainer
+from core.training_sessions import is_trainer
 from core.users import choose_language
 from storage.models import AuditEntry, OutboxEntry, Person, PersonRole
 from tests.e2e import rows
@@ -245,3 +246,14 @@ async def test_a_first_application_sent_twice_at_once_goes_once(db):
     answers = await asyncio.gather(applied(db), applied(db))
     assert sorted(answers) == [Standing.APPLIED, Standing.PENDING]
     assert len([k for k in await outbox_kinds(db) if k[1] == "trainer_application"]) == 1
+
+
+async def test_an_approved_trainer_sees_the_trainer_screens_before_any_session(db):
+    await add_staff(db, STAFF, "Нурлан")
+    await person_agreed(db)
+    await applied(db)
+    assert not await is_trainer(db, ASEL)  # waiting is not enough
+    await decide(db, staff_id=STAFF, user_id=ASEL, application=1, approve=True)
+    assert await is_trainer(db, ASEL)
+    await revoke_trainer(db, staff_id=STAFF, user_id=ASEL)
+    assert not await is_trainer(db, ASEL)

@@ -19,13 +19,16 @@ from bot.dialogs.states import (
     MenuSG,
     MyBookingsSG,
     MyRequestsSG,
+    TrainerSessionsSG,
     TrainerSG,
 )
 from bot.dialogs.trainer import AFTER_CONSENT
 from bot.dialogs.trainings import SETTLEMENT, start_trainings
+from bot.dialogs.visits import db, user_id
 from bot.i18n import gettext_
 from bot.widgets import B, T
 from core.forms import Category
+from core.training_sessions import is_trainer
 from koldo.i18n import N_
 
 NOTICES = {
@@ -45,6 +48,7 @@ async def menu_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str
     return {
         "notice": gettext_(NOTICES[notice]) if notice in NOTICES else "",
         "has_notice": notice in NOTICES,
+        "is_trainer": await is_trainer(db(dialog_manager), user_id(dialog_manager)),
     }
 
 
@@ -110,6 +114,13 @@ def menu_dialog() -> Dialog:
                 Start(B("🏠 Day centre"), id="day_centre", state=BookingSG.centres),
                 # Translators: main menu button: trainings for parents and children.
                 Button(B("🎓 Trainings"), id="trainings", on_click=on_trainings),
+            ),
+            Start(
+                # Translators: main menu button, for peer trainers only: the sessions they lead.
+                B("🧑‍🏫 My sessions"),
+                id="my_sessions",
+                state=TrainerSessionsSG.list,
+                when="is_trainer",
             ),
             # Translators: main menu button: the list of the parent's requests and their status.
             Start(B("📋 My requests"), id="my_requests", state=MyRequestsSG.list),

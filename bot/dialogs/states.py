@@ -1,4 +1,4 @@
-"""Every screen of the parents' flows, one StatesGroup per dialog."""
+"""Every screen of the private chats (parents, peer trainers), one StatesGroup per dialog."""
 
 from aiogram.fsm.state import State, StatesGroup
 
@@ -80,3 +80,17 @@ class TrainingsSG(StatesGroup):
     signed_up = State()
     mine = State()  # My trainings
     cancel = State()  # a sign-up, before it is cancelled
+
+
+class TrainerSessionsSG(StatesGroup):
+    """A peer trainer's screens: their sessions, the whole schedule, the attendance report."""
+
+    list = State()
+    details = State()
+    decline = State()  # "I can't": asked once more before staff are told
+    schedule_by = State()
+    schedule_pick = State()
+    schedule_list = State()
+    count = State()  # one number of the report per screen
+    note = State()
+    summary = State()

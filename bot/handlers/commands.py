@@ -8,11 +8,26 @@ from aiogram.types import Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from bot.dialogs.language import ONBOARDING
-from bot.dialogs.states import ConsentSG, ForgetSG, LanguageSG, MenuSG, TrainerSG
+from bot.dialogs.states import (
+    ConsentSG,
+    ForgetSG,
+    LanguageSG,
+    MenuSG,
+    TrainerSessionsSG,
+    TrainerSG,
+)
 from bot.dialogs.trainer import AFTER_CONSENT
+from bot.i18n import gettext_
 from core.trainers import standing
+from core.training_sessions import is_trainer
 from core.users import Profile
+from koldo.i18n import N_
 from storage.database import Database
+
+NOT_A_TRAINER = N_(
+    "🧑‍🏫 My sessions is for peer trainers. When CPC staff add you to a training session, "
+    "it will appear here and in the menu."
+)
 
 
 async def show_home(manager: DialogManager, profile: Profile, notice: str | None = None) -> None:
@@ -78,6 +93,20 @@ async def on_trainer(
         )
 
 
+async def on_my_sessions(
+    message: Message, dialog_manager: DialogManager, profile: Profile, db: Database
+) -> None:
+    """A peer trainer's sessions, over the menu (their Back leads there)."""
+    if profile.language is None or profile.needs_notice:
+        await show_home(dialog_manager, profile)
+        return
+    if not await is_trainer(db, profile.user_id):
+        await message.answer(gettext_(NOT_A_TRAINER))
+        return
+    await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+    await dialog_manager.start(TrainerSessionsSG.list, show_mode=ShowMode.SEND)
+
+
 def build_router() -> Router:
     """For parents' private chats (the caller filters the chat)."""
     router = Router(name="parent-commands")
@@ -86,4 +115,5 @@ def build_router() -> Router:
     router.message.register(on_language, Command("language"))
     router.message.register(on_forget, Command("forget"))
     router.message.register(on_trainer, Command("trainer"))
+    router.message.register(on_my_sessions, Command("mysessions"))
     return router

@@ -76,7 +76,7 @@ def for_person(words: Words, notice: Notice, kind: Kind, payload: dict[str, Any]
         return _reminder(words, notice, lines, Which(payload["which"]), role)
     title = words.say("📝 <b>Please tell us who came to your session.</b>")
     hint = words.say(
-        "Open 🎓 My sessions and fill in the short report: how many came, girls and boys, "
+        "Open 🧑‍🏫 My sessions and fill in the short report: how many came, girls and boys, "
         "women and men, and their ages."
     )
     return f"{title}\n{lines}\n\n{hint}"
@@ -95,7 +95,7 @@ def _changed(words: Words, lines: str, change: Change, was: datetime, role: Role
     if change == Change.MOVED:
         title = words.say("🔁 <b>A training session has moved</b> (it was on {when}).", when=when)
         hint = (
-            words.say("Please check that you can still lead it, in 🎓 My sessions.")
+            words.say("Please check that you can still lead it, in 🧑‍🏫 My sessions.")
             if role == Role.TRAINER
             else words.say(
                 "Your sign-up stays. If the new time does not suit you, cancel it in "
@@ -121,7 +121,7 @@ def _reminder(words: Words, notice: Notice, lines: str, which: Which, role: Role
         title = words.say(REMINDER_TITLE[(which, role)])
     if role == Role.TRAINER:
         hint = words.say(
-            "Signed up: {signed} of {capacity}. If you can't lead it, say so in 🎓 My sessions.",
+            "Signed up: {signed} of {capacity}. If you can't lead it, say so in 🧑‍🏫 My sessions.",
             signed=session.signed_up,
             capacity=session.capacity,
         )
