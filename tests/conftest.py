@@ -204,6 +204,16 @@ async def koldo(database_url: str, emulator: BotApiEmulator) -> AsyncIterator[Ru
         yield running
 
 
+@pytest.fixture
+async def staff_bot(database_url: str, emulator: BotApiEmulator) -> AsyncIterator[RunningBot]:
+    """Koldo with a forum staff group (see tests.test_staff_inbox.staff_settings)."""
+    from tests.test_staff_inbox import STAFF_GROUP, staff_settings
+
+    emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
+    async with bot_running(staff_settings(database_url, emulator)) as running:
+        yield running
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`e2e`: the tests that run Koldo against the Bot API emulator (they use both)."""
     for item in items:

@@ -8,7 +8,6 @@ in Russian (the staff group's default language).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -26,14 +25,13 @@ from core.reference import seed
 from storage.models import AuditEntry, Booking, CentreClosure
 from tests.e2e import catalogs, onboard, rows, tr, trn
 from tests.emulator import BotApiEmulator, SimulatedPerson
-from tests.harness import REFERENCE_FILE, RunningBot, bot_running
+from tests.harness import REFERENCE_FILE
 from tests.test_staff_inbox import (
     ADMIN,
     STAFF_GROUP,
     STRANGER,
     outbox_reaches,
     staff_member,
-    staff_settings,
     wait_for,
 )
 
@@ -49,13 +47,6 @@ def frozen_clock():
     freeze(TODAY)
     yield
     freeze(None)
-
-
-@pytest.fixture
-async def staff_bot(database_url: str, emulator: BotApiEmulator) -> AsyncIterator[RunningBot]:
-    emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
-    async with bot_running(staff_settings(database_url, emulator)) as running:
-        yield running
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:

@@ -7,7 +7,6 @@ are in Russian (the staff group's default language)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -23,14 +22,12 @@ from storage.models import AuditEntry, OutboxEntry, PersonRole
 from tests.e2e import catalogs, onboard, rows, tr, trn
 from tests.emulator import BotApiEmulator, SimulatedPerson
 from tests.emulator.views import Alert
-from tests.harness import RunningBot, bot_running
 from tests.test_staff_inbox import (
     ADMIN,
     STAFF_GROUP,
     STRANGER,
     outbox_reaches,
     staff_member,
-    staff_settings,
     wait_for,
 )
 
@@ -42,13 +39,6 @@ PROGRAMME = {
 APPROVE, DECLINE = tr("ru", "✅ Approve"), tr("ru", "❌ Decline")
 ALREADY = tr("ru", "This application was already decided; see the message.")
 COLLEAGUE = 501
-
-
-@pytest.fixture
-async def staff_bot(database_url: str, emulator: BotApiEmulator) -> AsyncIterator[RunningBot]:
-    emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
-    async with bot_running(staff_settings(database_url, emulator)) as running:
-        yield running
 
 
 def visible(text: str) -> str:

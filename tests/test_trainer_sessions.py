@@ -9,7 +9,6 @@ Wednesday 3 March, 15:00–17:00, in Ak-Ordo.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,9 +31,8 @@ from storage.models import (
     TrainingSession,
 )
 from tests.e2e import onboard, rows, tr
-from tests.emulator import BotApiEmulator, SimulatedPerson
-from tests.harness import RunningBot, bot_running
-from tests.test_staff_inbox import STAFF_GROUP, staff_settings, wait_for
+from tests.emulator import SimulatedPerson
+from tests.test_staff_inbox import STAFF_GROUP, wait_for
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
 STAFF, TRAINER, CO_TRAINER, PARENT = 700, 13001, 13002, 13003
@@ -53,13 +51,6 @@ def frozen_clock():
     freeze(at(1, 9))
     yield
     freeze(None)
-
-
-@pytest.fixture
-async def staff_bot(database_url: str, emulator: BotApiEmulator) -> AsyncIterator[RunningBot]:
-    emulator.add_chat(STAFF_GROUP, title="CPC staff", is_forum=True)
-    async with bot_running(staff_settings(database_url, emulator)) as running:
-        yield running
 
 
 def draft(**changes) -> SessionDraft:
