@@ -95,6 +95,8 @@ def build_scheduler(settings: Settings, db: Database) -> AsyncIOScheduler:
         max_instances=1,
         replace_existing=True,
     )
+    if not settings.booking.morning_summary:
+        return scheduler
     scheduler.add_job(
         morning_summary_job,
         # At the start of each minute, so a centre opening at 09:00 hears at 09:00.

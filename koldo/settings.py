@@ -272,6 +272,10 @@ class BookingSettings(BaseModel):
         description="Minutes a freed place is held for the first on the waiting list before "
         "it is offered to the next.",
     )
+    morning_summary: bool = Field(
+        default=True,
+        description="Post each day centre's summary of the day to the staff group when it opens.",
+    )
 
     def rules(self, zone: ZoneInfo, quiet: QuietHours | None = None) -> BookingRules:
         return BookingRules(

@@ -23,7 +23,7 @@ from storage.database import Database
 from storage.models import OutboxEntry
 from tests.e2e import rows, tr, trn
 from tests.emulator import BotApiEmulator
-from tests.harness import RunningBot, bot_running
+from tests.harness import RunningBot, bot_running, make_settings
 from tests.test_booking_staff import BISHKEK, OSH, RULES, at, group_replies, visible
 from tests.test_core_day_roster import MEAL, booked
 from tests.test_staff_inbox import STAFF_GROUP, outbox_reaches, staff_settings, wait_for
@@ -109,7 +109,13 @@ async def test_the_summary_arrives_at_opening_with_the_days_numbers(staff_bot, e
 
 
 def test_the_worker_looks_for_due_summaries_at_each_minute(database_url, emulator):
-    settings = staff_settings(database_url, emulator)
+    settings = make_settings(database_url, emulator.base_url, booking={"morning_summary": True})
+    assert (
+        build_scheduler(
+            staff_settings(database_url, emulator), Database.from_url(database_url)
+        ).get_job("morning_summaries")
+        is None
+    )  # tests leave it out unless asked
     job = build_scheduler(settings, Database.from_url(database_url)).get_job("morning_summaries")
     assert job is not None and isinstance(job.trigger, CronTrigger)
     nine = at(22, 9).astimezone(BISHKEK)
