@@ -48,6 +48,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -659,20 +660,36 @@ async def main() -> None:
     args = parser.parse_args()
     if args.parents is None and args.reminders is None:
         args.parents, args.reminders = 1000, 5000
+    parents = partial(burst, args.database_url, args.parents, args.seed)
+    reminders = partial(reminder_run, args.database_url, args.reminders, args.seed)
+    await measure(
+        "bookings.json",
+        args.database_url,
+        [
+            ("parents", "parents pressing Confirm at once:", parents if args.parents else None),
+            ("reminders", "reminders falling due at once:", reminders if args.reminders else None),
+        ],
+    )
+
+
+Part = tuple[str, str, Callable[[], Awaitable[object]] | None]
+
+
+async def measure(results_name: str, database_url: str | None, parts: list[Part]) -> None:
+    """Run each part asked for (those without a run are skipped), print its figures, and keep
+    them in bench/results/`results_name` by part and database, with the machine's load."""
     RESULTS.mkdir(exist_ok=True)
-    saved = RESULTS / "bookings.json"
+    saved = RESULTS / results_name
     results: dict[str, Any] = json.loads(saved.read_text()) if saved.exists() else {}
-    database = "postgresql" if args.database_url else "sqlite"
-    if args.parents:
+    database = "postgresql" if database_url else "sqlite"
+    for key, title, run in parts:
+        if run is None:
+            continue
         load = os.getloadavg()
-        figures = await burst(args.database_url, args.parents, args.seed)
-        print_figures("parents pressing Confirm at once:", figures)
-        results[f"parents_{database}"] = with_load(asdict(figures), load)
-    if args.reminders:
-        load = os.getloadavg()
-        reminder_figures = await reminder_run(args.database_url, args.reminders, args.seed)
-        print_figures("reminders falling due at once:", reminder_figures)
-        results[f"reminders_{database}"] = with_load(asdict(reminder_figures), load)
+        figures = await run()
+        print_figures(title, figures)
+        measured = asdict(figures)  # type: ignore[call-overload]
+        results[f"{key}_{database}"] = with_load(measured, load)
     saved.write_text(json.dumps(results, indent=2))
 
 

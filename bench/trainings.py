@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import random
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import update
@@ -45,11 +44,10 @@ from bench.bookings import (
     database_name,
     errors_logged,
     fresh_environment,
+    measure,
     most_in_a_second,
-    print_figures,
     refused_first_tries,
     running_koldo,
-    with_load,
 )
 from bench.documents_flow import cpu_seconds, rss_mb
 from core.clock import utcnow
@@ -292,21 +290,17 @@ async def main() -> None:
     args = parser.parse_args()
     if args.reminders is None and args.move is None:
         args.reminders, args.move = 10_000, 500
-    RESULTS.mkdir(exist_ok=True)
-    saved = RESULTS / "trainings.json"
-    results: dict[str, Any] = json.loads(saved.read_text()) if saved.exists() else {}
-    database = "postgresql" if args.database_url else "sqlite"
-    if args.reminders:
-        load = os.getloadavg()
-        figures = await reminder_run(args.database_url, args.reminders, args.seed)
-        print_figures("session reminders falling due at once:", figures)
-        results[f"reminders_{database}"] = with_load(asdict(figures), load)
-    if args.move:
-        load = os.getloadavg()
-        moved = await move_run(args.database_url, args.move, args.seed)
-        print_figures("a session moved with everyone told:", moved)
-        results[f"move_{database}"] = with_load(asdict(moved), load)
-    saved.write_text(json.dumps(results, indent=2))
+    reminders = partial(reminder_run, args.database_url, args.reminders, args.seed)
+    move = partial(move_run, args.database_url, args.move, args.seed)
+    await measure(
+        "trainings.json",
+        args.database_url,
+        [
+            ("reminders", "session reminders falling due at once:",
+             reminders if args.reminders else None),
+            ("move", "a session moved with everyone told:", move if args.move else None),
+        ],
+    )  # fmt: skip
 
 
 if __name__ == "__main__":
