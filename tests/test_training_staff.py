@@ -61,6 +61,8 @@ from tests.test_staff_inbox import (
     COLLEAGUE,
     STAFF_GROUP,
     STRANGER,
+    _topic_and_card,
+    file_request,
     outbox_reaches,
     staff_member,
     staff_settings,
@@ -399,3 +401,26 @@ def test_a_long_day_is_paged_within_telegram_limits():
         assert keyboard is not None and len(keyboard.inline_keyboard) <= PAGE
         for row in keyboard.inline_keyboard:
             assert all(len((b.callback_data or "").encode()) <= 64 for b in row)
+
+
+async def test_a_reply_in_a_request_topic_mid_dialog_reaches_the_parent(staff_bot, emulator):
+    """Someone half-way through /session new who answers a parent in the request's topic: the
+    reply goes to the parent, and the dialog in General still waits for its answer."""
+    parent = SimulatedPerson(emulator, user_id=13401, language_code="ru")
+    await file_request(parent, "ru")
+    admin = staff_member(emulator, ADMIN, "Нурлан")
+    await admin.send_command("/session", "new")
+    await admin.press((await names(staff_bot.db, Programme, PARENTING))["ru"])
+    await admin.press((await names(staff_bot.db, Settlement, AK_ORDO))["ru"])
+    asked = admin.screen().text
+    assert asked == question(NewSession.day, most=MAX_TRAINERS)
+
+    _topic, _card = await _topic_and_card(emulator, admin)
+    await admin.send_text("2027-03-03")  # in the request's topic: meant for the parent
+    await wait_for(emulator, parent.chat_id, lambda: "2027-03-03" in parent.screen().text)
+
+    admin.in_topic(None)  # back in General, the dialog still asks for the day
+    await admin.send_text("2027-03-03")
+    times = question(NewSession.times, most=MAX_TRAINERS)
+    await wait_for(emulator, STAFF_GROUP, lambda: any(
+        m.text == times for m in emulator.chat_messages(STAFF_GROUP)))  # fmt: skip

@@ -85,11 +85,18 @@ class Pick(CallbackData, prefix="sn"):
     value: str
 
 
-class Typed(Filter):
-    """A typed answer: text that is not a command (a command goes to its own handler)."""
+THREAD = "thread"  # in the state's data: the topic the questions are asked in (None: General)
 
-    async def __call__(self, message: Message) -> bool:
-        return bool(message.text) and not message.text.startswith("/")
+
+class Typed(Filter):
+    """A typed answer: text that is not a command (a command goes to its own handler), in the
+    topic where the question was asked. What the same person writes meanwhile in a request's
+    topic is a reply to that parent, and must reach them, not be taken for an answer here."""
+
+    async def __call__(self, message: Message, state: FSMContext) -> bool:
+        if not message.text or message.text.startswith("/"):
+            return False
+        return (await state.get_data()).get(THREAD) == message.message_thread_id
 
 
 QUESTIONS = {
@@ -185,6 +192,7 @@ async def on_session_command(
     choices = await training_staff.session_choices(db, actor_id=message.from_user.id)
     await state.set_data(
         {
+            THREAD: message.message_thread_id,
             "programmes": [[named.code, named.name] for named in choices.programmes],
             "settlements": [[named.code, named.name] for named in choices.settlements],
         }

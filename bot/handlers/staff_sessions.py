@@ -26,6 +26,7 @@ from bot.handlers.staff_days import parse_day
 from bot.handlers.staff_session_new import (
     NAME_LIMIT,
     PLACE_KIND,
+    THREAD,
     Typed,
     moments,
     parse_times,
@@ -267,7 +268,7 @@ async def on_session_button(
         await message.answer(f"{text}\n\n{_block(words, about)}", reply_markup=keyboard)
     elif action == "move":
         await state.set_state(MoveSession.when)
-        await state.set_data({"session_id": session_id})
+        await state.set_data({THREAD: message.message_thread_id, "session_id": session_id})
         await message.answer(_block(words, about) + "\n\n" + words.say(MOVE_PROMPT))
     elif action == "fix":
         await _ask_numbers(message, state, words, about)
@@ -375,7 +376,13 @@ async def _ask_numbers(
     report: Report | None = about.report
     now = _figures(report.attendance) if report else "—"
     await state.set_state(FixReport.numbers)
-    await state.set_data({"session_id": about.session.id, "note": report.note if report else ""})
+    await state.set_data(
+        {
+            THREAD: message.message_thread_id,
+            "session_id": about.session.id,
+            "note": report.note if report else "",
+        }
+    )
     await message.answer(
         _block(words, about) + "\n\n" + words.say(NUMBERS_PROMPT, id=about.session.id, now=now)
     )
