@@ -224,7 +224,7 @@ async def check_parent(
     besides: int | None = None,
 ) -> None:
     """At most `max_upcoming` upcoming bookings, none at an overlapping time (`besides` the
-    booking being moved). The caller holds the parent's lock (`repos.bookings.lock_parent`),
+    booking being moved). The caller holds the parent's lock (`repos.users.lock`),
     so that two of their presses at once cannot both pass."""
     if await repos.bookings.count_upcoming(user_id, now, besides=besides) >= rules.max_upcoming:
         raise BookingRefused("too_many_bookings", most=rules.max_upcoming)

@@ -193,7 +193,7 @@ async def _book(
             raise ConsentRequired()
         # From here the parent's other presses wait until this one is committed; then the
         # same press finds the booking it made.
-        await repos.bookings.lock_parent(user_id)
+        await repos.users.lock(user_id)
         if key:
             made = await repos.bookings.made_by(key)
             if made is not None and made.user_id == user_id:
@@ -235,7 +235,7 @@ async def _own_booking(
     in the audit log."""
     try:
         async with db.transaction() as repos:
-            await repos.bookings.lock_parent(user_id)
+            await repos.users.lock(user_id)
             booking = await repos.bookings.get(booking_id)
             if booking is None:
                 raise NotFound("booking")

@@ -124,6 +124,8 @@ async def _apply(
 ) -> Standing:
     now = utcnow()
     async with db.transaction() as repos:
+        # Two presses of Send at once: the second waits here, then finds the first's application.
+        await repos.users.lock(user_id)
         if not await has_current_consent(repos, user_id):
             raise ConsentRequired()
         current = await repos.people.role(user_id, TRAINER)

@@ -118,7 +118,7 @@ async def _join(
     async with db.transaction() as repos:
         if not await has_current_consent(repos, user_id):
             raise ConsentRequired()
-        await repos.bookings.lock_parent(user_id)
+        await repos.users.lock(user_id)
         offering = await load_offering(repos, centre_code, service_code)
         places = check_children(offering.service, ages)
         ends_at = check_time(offering, starts_at, now, rules)
@@ -203,7 +203,7 @@ async def _own_entry(
     until it ends; another family's is refused as not_yours, and the attempt kept."""
     try:
         async with db.transaction() as repos:
-            await repos.bookings.lock_parent(user_id)
+            await repos.users.lock(user_id)
             entry = await repos.bookings.get_waiting(entry_id)
             if entry is None:
                 raise NotFound("waiting")

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Booking, BookingSlot, OutboxEntry, User, WaitingEntry
+from storage.models import Booking, BookingSlot, OutboxEntry, WaitingEntry
 from storage.repositories.outbox import PENDING
 from storage.upsert import insert_if_new
 
@@ -103,12 +103,6 @@ class BookingRepository:
         return result.rowcount == 1
 
     # --- bookings ----------------------------------------------------------------------------
-
-    async def lock_parent(self, user_id: int) -> None:
-        """Make the parent's booking changes wait for one another (two presses of Confirm on
-        different times would otherwise both pass the "at most N" check). PostgreSQL locks the
-        person's row until the transaction ends; SQLite has a single writer anyway."""
-        await self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
     async def add(self, booking: Booking) -> Booking:
         """Insert and flush, for the reference number."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Consent, User
@@ -15,6 +15,12 @@ from storage.upsert import upsert
 class UserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def lock(self, user_id: int) -> None:
+        """Make this person's changes wait for one another until the transaction ends (two
+        presses of Confirm on different times would otherwise both pass the "at most N" check,
+        two of Send both apply). PostgreSQL locks their row; SQLite has a single writer anyway."""
+        await self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
