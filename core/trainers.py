@@ -88,10 +88,11 @@ async def standing(db: Database, user_id: int) -> Standing | None:
     """PENDING or TRAINER when /trainer has nothing to ask; None when it may ask."""
     async with db.transaction() as repos:
         found = await repos.people.role(user_id, TRAINER)
-        return _standing(found)
+        return standing_of(found)
 
 
-def _standing(found: PersonRole | None) -> Standing | None:
+def standing_of(found: PersonRole | None) -> Standing | None:
+    """Where a person with this trainer role row stands: a trainer, waiting, or free to ask."""
     if found is None:
         return None
     return {RoleStatus.ACTIVE: Standing.TRAINER, RoleStatus.REQUESTED: Standing.PENDING}.get(
@@ -129,7 +130,7 @@ async def _apply(
         if not await has_current_consent(repos, user_id):
             raise ConsentRequired()
         current = await repos.people.role(user_id, TRAINER)
-        already = _standing(current)
+        already = standing_of(current)
         if already is not None:
             return already
         await _check_settlement(repos, settlement_code)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from core.clock import as_utc, utcnow
 from core.errors import TrainingRefused
 from core.staff import as_staff
-from core.trainers import Standing, standing
+from core.trainers import TRAINER, Standing, standing_of
 from core.training_reminders import (
     Change,
     concerned,
@@ -262,10 +262,15 @@ async def is_trainer(db: Database, user_id: int) -> bool:
     /mysessions). The one place that decides it: the trainer role staff approved (/trainer),
     or being a trainer of a session not yet over or of one over in the last `UPCOMING_DAYS`
     days (so that a report just sent can still be seen)."""
-    if await standing(db, user_id) == Standing.TRAINER:
-        return True
-    mine = await trainer_sessions(db, user_id)
-    return bool(mine.upcoming or mine.past)
+    now = utcnow()
+    async with db.transaction() as repos:
+        if standing_of(await repos.people.role(user_id, TRAINER)) == Standing.TRAINER:
+            return True
+        return await repos.trainings.has_sessions_to_lead(
+            user_id, now, now - timedelta(days=UPCOMING_DAYS),
+            (*OPEN_STATUSES, SessionStatus.HELD.value), SessionStatus.HELD.value,
+            TrainerAnswer.DECLINED.value,
+        )  # fmt: skip
 
 
 # --- a trainer's answer ---------------------------------------------------------------------------

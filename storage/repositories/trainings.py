@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -148,6 +148,34 @@ class TrainingRepository:
                 .order_by(TrainingSession.starts_at, TrainingSession.id)
             )
         )
+
+    async def has_sessions_to_lead(
+        self,
+        user_id: int,
+        now: datetime,
+        since: datetime,
+        statuses: Sequence[str],
+        held: str,
+        declined: str,
+    ) -> bool:
+        """Whether the person is a trainer of a session of `statuses` ending after `since`
+        that is not over yet, or is over and was not declined by them (one cheap query: the
+        main menu asks it each time it is drawn)."""
+        found = await self.session.scalar(
+            select(SessionTrainer.session_id)
+            .join(TrainingSession, SessionTrainer.session_id == TrainingSession.id)
+            .where(SessionTrainer.user_id == user_id)
+            .where(TrainingSession.ends_at >= since)
+            .where(TrainingSession.status.in_(statuses))
+            .where(
+                or_(
+                    and_(TrainingSession.ends_at > now, TrainingSession.status != held),
+                    SessionTrainer.answer != declined,
+                )
+            )
+            .limit(1)
+        )
+        return found is not None
 
     # --- sign-ups ---------------------------------------------------------------------------------
 
