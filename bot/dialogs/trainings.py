@@ -12,6 +12,7 @@ afresh. A full session is refused the same way. Sign up pressed twice signs up o
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import F
@@ -271,22 +272,23 @@ def _about(manager: DialogManager) -> dict[str, Any]:
     }
 
 
-async def on_sign_up(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+async def _after_consent(manager: DialogManager, then: str) -> None:
+    """Do `then` (a key of AFTER_CONSENT_DOES) now, or once the parent agrees to the privacy
+    notice (see on_consent)."""
     clear_problem(manager)
-    if not _consented(manager):
-        manager.dialog_data[AFTER_CONSENT] = "sign_up"
-        await manager.start(ConsentSG.notice, data={"then": "training"})
+    if _consented(manager):
+        await AFTER_CONSENT_DOES[then](manager)
         return
-    await _sign_up(manager)
+    manager.dialog_data[AFTER_CONSENT] = then
+    await manager.start(ConsentSG.notice, data={"then": "training"})
+
+
+async def on_sign_up(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
+    await _after_consent(manager, "sign_up")
 
 
 async def on_subscribe(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
-    clear_problem(manager)
-    if not _consented(manager):
-        manager.dialog_data[AFTER_CONSENT] = "subscribe"
-        await manager.start(ConsentSG.notice, data={"then": "training"})
-        return
-    await _subscribe(manager)
+    await _after_consent(manager, "subscribe")
 
 
 async def on_unsubscribe(_callback: CallbackQuery, _widget: Any, manager: DialogManager) -> None:
@@ -302,10 +304,15 @@ async def on_consent(_start_data: Data, result: Any, manager: DialogManager) -> 
         return
     if not result["consented"]:
         set_problem(manager, "training_consent")
-    elif then == "sign_up":
-        await _sign_up(manager)
-    elif then == "subscribe":
-        await _subscribe(manager)
+    elif then in AFTER_CONSENT_DOES:
+        await AFTER_CONSENT_DOES[then](manager)
+
+
+# What a press that waited for the privacy notice does once the parent agrees.
+AFTER_CONSENT_DOES: dict[str, Callable[[DialogManager], Awaitable[None]]] = {
+    "sign_up": _sign_up,
+    "subscribe": _subscribe,
+}
 
 
 # --- my trainings ----------------------------------------------------------------------------
